@@ -1,0 +1,65 @@
+import path from "node:path";
+
+export interface Config {
+	host: string;
+	port: number;
+	dataDir: string;
+	publicURL: string;
+	/** PostgreSQL when set; otherwise SQLite at `<dataDir>/latchkey.db`. */
+	databaseURL: string | null;
+	databasePoolSize: number;
+	tls: { certFile: string; keyFile: string } | null;
+	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function parseInteger(name: string, value: string, min: number, max: number): number {
+	if (!/^\d+$/.test(value.trim())) throw new Error(`${name} must be a whole number, got "${value}"`);
+	const parsed = Number(value.trim());
+	if (parsed < min || parsed > max) throw new Error(`${name} must be between ${min} and ${max}, got ${parsed}`);
+	return parsed;
+}
+
+function parseURL(name: string, value: string, protocols: string[]): string {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		throw new Error(`${name} must be a URL, got "${value}"`);
+	}
+	if (!protocols.includes(url.protocol)) throw new Error(`${name} must start with ${protocols.join(" or ")}`);
+	return value;
+}
+
+/**
+ * Reads the environment once, validates it and returns a frozen Config. Any bad value is an Error whose
+ * message names the variable; main.ts prints it and exits non-zero.
+ */
+export function readConfig(env: Record<string, string | undefined>, cwd: string): Readonly<Config> {
+	const host = env.HOST?.trim() || "127.0.0.1";
+	const port = env.PORT === undefined || env.PORT === "" ? 3000 : parseInteger("PORT", env.PORT, 0, 65535);
+	const dataDir = path.resolve(cwd, env.LATCHKEY_DATA_DIR || ".latchkey");
+	const certFile = env.LATCHKEY_TLS_CERT || null;
+	const keyFile = env.LATCHKEY_TLS_KEY || null;
+	if ((certFile === null) !== (keyFile === null)) {
+		throw new Error("LATCHKEY_TLS_CERT and LATCHKEY_TLS_KEY must be set together");
+	}
+	const tls =
+		certFile && keyFile ? { certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) } : null;
+	const urlHost = host.includes(":") ? `[${host}]` : host;
+	const publicURL = env.LATCHKEY_PUBLIC_URL
+		? parseURL("LATCHKEY_PUBLIC_URL", env.LATCHKEY_PUBLIC_URL, ["http:", "https:"])
+		: `${tls ? "https" : "http"}://${urlHost === "0.0.0.0" ? "127.0.0.1" : urlHost}:${port}`;
+	const databaseURL = env.DATABASE_URL
+		? parseURL("DATABASE_URL", env.DATABASE_URL, ["postgres:", "postgresql:"])
+		: null;
+	const databasePoolSize = env.LATCHKEY_DB_POOL_SIZE
+		? parseInteger("LATCHKEY_DB_POOL_SIZE", env.LATCHKEY_DB_POOL_SIZE, 1, 1000)
+		: 10;
+	const logLevel = (env.LATCHKEY_LOG_LEVEL || "info") as Config["logLevel"];
+	if (!LOG_LEVELS.includes(logLevel)) {
+		throw new Error(`LATCHKEY_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+	}
+	return Object.freeze({ host, port, dataDir, publicURL, databaseURL, databasePoolSize, tls, logLevel });
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { AppRecord, UserRecord } from "../store/store.ts";
+import { generateApiKey } from "./api-keys.ts";
+import type { DomainDeps } from "./deps.ts";
+import { LatchkeyError } from "./errors.ts";
+import { generateAppId, generateSigningSecret } from "./secrets.ts";
+import { DEFAULT_ROLE } from "./users.ts";
+import { parseInput } from "./validation.ts";
+
+export const REGIONS = ["us", "eu", "in"] as const;
+
+/** The five users every new app starts with, as in CometChat's older sample data. */
+export const SAMPLE_USERS: ReadonlyArray<{ uid: string; name: string; avatar: string }> = [
+	{ uid: "superhero1", name: "Iron Man", avatar: "https://data-us.cometchat.io/assets/images/avatars/ironman.png" },
+	{
+		uid: "superhero2",
+		name: "Captain America",
+		avatar: "https://data-us.cometchat.io/assets/images/avatars/captainamerica.png",
+	},
+	{ uid: "superhero3", name: "Spiderman", avatar: "https://data-us.cometchat.io/assets/images/avatars/spiderman.png" },
+	{ uid: "superhero4", name: "Wolverine", avatar: "https://data-us.cometchat.io/assets/images/avatars/wolverine.png" },
+	{ uid: "superhero5", name: "Cyclops", avatar: "https://data-us.cometchat.io/assets/images/avatars/cyclops.png" },
+];
+
+export const createAppSchema = z.object({
+	name: z.string().trim().min(1).max(100),
+	region: z.enum(REGIONS).default("us"),
+	skipSampleData: z.boolean().default(false),
+});
+
+/** An app as created: the plaintexts of its two default keys exist only in this value. */
+export interface CreatedApp {
+	app: AppRecord;
+	restApiKey: string;
+	authKey: string;
+	sampleUsers: UserRecord[];
+}
+
+/**
+ * Creates an app with its REST API Key (fullAccess), Auth Key (authOnly) and sample users.
+ *
+ * @example
+ * const { app, restApiKey, authKey } = await createApp(deps, { name: "My app" });
+ */
+export async function createApp(deps: DomainDeps, input: unknown): Promise<CreatedApp> {
+	const parsed = parseInput(createAppSchema, input);
+	const now = deps.clock.now();
+	const app: AppRecord = {
+		id: generateAppId(),
+		name: parsed.name,
+		region: parsed.region,
+		jwtSecret: generateSigningSecret(),
+		createdAt: now,
+	};
+	const rest = generateApiKey(app.id, "Rest API Key", "fullAccess", now, { createdBy: "app_system" });
+	const auth = generateApiKey(app.id, "Auth Key", "authOnly", now, { createdBy: "app_system" });
+	const sampleUsers: UserRecord[] = parsed.skipSampleData
+		? []
+		: SAMPLE_USERS.map((sample) => ({
+				appId: app.id,
+				uid: sample.uid,
+				name: sample.name,
+				avatar: sample.avatar,
+				link: null,
+				role: DEFAULT_ROLE,
+				statusMessage: null,
+				metadata: null,
+				tags: [],
+				isSample: true,
+				createdAt: now,
+				updatedAt: null,
+				deactivatedAt: null,
+				lastActiveAt: null,
+			}));
+	await deps.store.insertApp(app, [rest.key, auth.key], sampleUsers);
+	return { app, restApiKey: rest.plaintext, authKey: auth.plaintext, sampleUsers };
+}
+
+export async function getApp(deps: DomainDeps, appId: string): Promise<AppRecord> {
+	const app = await deps.store.getApp(appId);
+	if (!app) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${appId} does not exist.`);
+	return app;
+}
+
+export async function listApps(deps: DomainDeps): Promise<AppRecord[]> {
+	return await deps.store.listApps();
+}

@@ -1,0 +1,180 @@
+import { z } from "zod";
+import type { AuthTokenRecord, Page, PageRequest, Session } from "../store/store.ts";
+import type { DomainDeps } from "./deps.ts";
+import { authTokenNotFound, LatchkeyError } from "./errors.ts";
+import { generateCredential, parseCredential, verifySecret } from "./secrets.ts";
+import { getActiveUser } from "./users.ts";
+import { parseInput } from "./validation.ts";
+
+export const AUTH_TOKEN_PREFIX = "lkat_";
+/** CometChat keeps the newest 100 tokens of a user and silently retires older ones. */
+export const MAX_AUTH_TOKENS_PER_USER = 100;
+/** `lastUsedAt` is written at most this often per token, to keep writes off the hot path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const appInfoSchema = z.record(z.string(), z.unknown());
+
+export const createAuthTokenSchema = z.object({
+	force: z.boolean().optional(),
+	platform: z.string().max(50).optional(),
+	userAgent: z.string().max(255).optional(),
+	deviceId: z.string().max(200).optional(),
+	appInfo: appInfoSchema.optional(),
+});
+
+export const updateAuthTokenSchema = z.object({
+	platform: z.string().max(50).optional(),
+	userAgent: z.string().max(255).optional(),
+	appInfo: appInfoSchema.optional(),
+});
+
+/** The device facts the SDK sends on login; the user agent comes from `appInfo.userAgent` when not given. */
+function deviceFields(
+	input: z.output<typeof createAuthTokenSchema>,
+): Pick<AuthTokenRecord, "platform" | "userAgent" | "deviceId" | "appInfo"> {
+	const fromAppInfo = input.appInfo?.userAgent;
+	const userAgent = input.userAgent ?? (typeof fromAppInfo === "string" ? fromAppInfo.slice(0, 255) : null);
+	return {
+		platform: input.platform ?? null,
+		userAgent,
+		deviceId: input.deviceId ?? null,
+		appInfo: input.appInfo ?? null,
+	};
+}
+
+/**
+ * Mints a new auth token for an active user. Every call mints (also without `force`): only a hash is
+ * stored, so an existing token can never be shown again. The user's oldest tokens beyond 100 are revoked.
+ *
+ * @example
+ * const { token, plaintext } = await createAuthToken(deps, appId, "alice", { platform: "WEB" });
+ */
+export async function createAuthToken(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	input: unknown = {},
+): Promise<{ token: AuthTokenRecord; plaintext: string }> {
+	const user = await getActiveUser(deps, appId, uid);
+	const parsed = parseInput(createAuthTokenSchema, input ?? {});
+	const credential = generateCredential(AUTH_TOKEN_PREFIX);
+	const token: AuthTokenRecord = {
+		id: credential.id,
+		appId,
+		uid: user.uid,
+		secretHash: credential.secretHash,
+		...deviceFields(parsed),
+		createdAt: deps.clock.now(),
+		lastUsedAt: null,
+	};
+	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
+	if (evicted === null) throw new LatchkeyError("ERR_UID_NOT_FOUND", `The UID ${user.uid} does not exist.`);
+	if (evicted.length > 0) await deps.revocations.publish({ appId, tokenIds: evicted, reason: "revoked" });
+	return { token, plaintext: credential.plaintext };
+}
+
+/**
+ * Resolves a presented auth token to its session: right app, right secret, active user. Null otherwise.
+ *
+ * @example
+ * const session = await verifyAuthToken(deps, appId, request.headers.get("authtoken") ?? "");
+ */
+export async function verifyAuthToken(deps: DomainDeps, appId: string, presented: string): Promise<Session | null> {
+	const parsed = parseCredential(AUTH_TOKEN_PREFIX, presented);
+	if (!parsed) return null;
+	const session = await deps.store.getSession(parsed.id);
+	if (!session || session.token.appId !== appId) return null;
+	if (!verifySecret(parsed.secret, session.token.secretHash)) return null;
+	if (session.user.deactivatedAt !== null) return null;
+	return session;
+}
+
+/** Records that a session was used, at most once a minute per token. */
+export async function touchSession(deps: DomainDeps, session: Session): Promise<void> {
+	const now = deps.clock.now();
+	if (session.token.lastUsedAt !== null && now - session.token.lastUsedAt < TOUCH_INTERVAL_MS) return;
+	await deps.store.touchAuthToken(session.token.id, now);
+	session.token.lastUsedAt = now;
+}
+
+/**
+ * Finds a token named in a path, by its full value or by its id (`lkat_…`, what list answers show).
+ * A full value with a wrong secret is treated as unknown.
+ */
+async function findUserAuthToken(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	reference: string,
+): Promise<AuthTokenRecord> {
+	const user = await getActiveUser(deps, appId, uid);
+	const parsed = parseCredential(AUTH_TOKEN_PREFIX, reference);
+	const id = parsed ? parsed.id : reference;
+	const session = id.startsWith(AUTH_TOKEN_PREFIX) ? await deps.store.getSession(id) : null;
+	const matches =
+		session !== null &&
+		session.token.appId === appId &&
+		session.token.uid === user.uid &&
+		(parsed === null || verifySecret(parsed.secret, session.token.secretHash));
+	if (!session || !matches) {
+		throw new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", `The auth token does not exist for the UID ${user.uid}.`);
+	}
+	return session.token;
+}
+
+export async function getAuthToken(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	reference: string,
+): Promise<AuthTokenRecord> {
+	return await findUserAuthToken(deps, appId, uid, reference);
+}
+
+export async function listAuthTokens(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	page: PageRequest,
+): Promise<Page<AuthTokenRecord>> {
+	const user = await getActiveUser(deps, appId, uid);
+	return await deps.store.listAuthTokens(appId, user.uid, page);
+}
+
+export async function updateAuthToken(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	reference: string,
+	input: unknown,
+): Promise<AuthTokenRecord> {
+	const token = await findUserAuthToken(deps, appId, uid, reference);
+	const parsed = parseInput(updateAuthTokenSchema, input);
+	const updated = await deps.store.updateAuthToken(token.id, parsed);
+	if (!updated) throw new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
+	return updated;
+}
+
+/** Revokes one token permanently; its sockets close. */
+export async function deleteAuthToken(deps: DomainDeps, appId: string, uid: string, reference: string): Promise<void> {
+	const token = await findUserAuthToken(deps, appId, uid, reference);
+	await revokeAuthToken(deps, token, "revoked");
+}
+
+/** Deletes a token the caller already holds (logout, or a verified reference). */
+export async function revokeAuthToken(
+	deps: DomainDeps,
+	token: AuthTokenRecord,
+	reason: "revoked" | "logged_out",
+): Promise<void> {
+	if (!(await deps.store.deleteAuthToken(token.id))) throw authTokenNotFound();
+	await deps.revocations.publish({ appId: token.appId, tokenIds: [token.id], reason });
+}
+
+/** Revokes every token of a user; returns how many there were. */
+export async function flushAuthTokens(deps: DomainDeps, appId: string, uid: string): Promise<number> {
+	const user = await getActiveUser(deps, appId, uid);
+	const tokenIds = await deps.store.deleteUserAuthTokens(appId, user.uid);
+	await deps.revocations.publish({ appId, uid: user.uid, tokenIds, reason: "revoked" });
+	return tokenIds.length;
+}

@@ -1,0 +1,165 @@
+import { z } from "zod";
+import type { Page, UserQuery, UserRecord } from "../store/store.ts";
+import type { DomainDeps } from "./deps.ts";
+import { LatchkeyError, uidNotFound } from "./errors.ts";
+import { parseInput } from "./validation.ts";
+
+export const DEFAULT_ROLE = "default";
+
+const UID_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** CometChat's uid rule: alpha-dash, at most 100 characters, stored lower-case. */
+export const uidSchema = z
+	.string()
+	.min(1)
+	.max(100)
+	.regex(UID_PATTERN, { message: "The uid may only contain letters, numbers, dashes and underscores." })
+	.transform((uid) => uid.toLowerCase());
+
+const nameSchema = z.string().trim().min(1).max(100);
+const urlSchema = z.string().max(3000);
+const roleSchema = z
+	.string()
+	.min(1)
+	.max(100)
+	.regex(UID_PATTERN, { message: "The role may only contain letters, numbers, dashes and underscores." })
+	.transform((role) => role.toLowerCase());
+const metadataSchema = z
+	.record(z.string(), z.unknown())
+	.refine((value) => JSON.stringify(value).length <= 5 * 1024, {
+		message: "The metadata may not be greater than 5 KB.",
+	});
+const tagsSchema = z.array(z.string().min(1).max(100)).max(25);
+
+export const createUserSchema = z.object({
+	uid: uidSchema,
+	name: nameSchema,
+	avatar: urlSchema.optional(),
+	link: urlSchema.optional(),
+	role: roleSchema.optional(),
+	statusMessage: z.string().max(1000).optional(),
+	metadata: metadataSchema.optional(),
+	tags: tagsSchema.optional(),
+	withAuthToken: z.boolean().optional(),
+});
+export type CreateUserInput = z.output<typeof createUserSchema>;
+
+export const updateUserSchema = z.object({
+	name: nameSchema.optional(),
+	avatar: urlSchema.optional(),
+	link: urlSchema.optional(),
+	role: roleSchema.optional(),
+	statusMessage: z.string().max(1000).optional(),
+	metadata: metadataSchema.optional(),
+	tags: tagsSchema.optional(),
+	unset: z.array(z.enum(["avatar", "link", "metadata"])).optional(),
+});
+export type UpdateUserInput = z.output<typeof updateUserSchema>;
+
+/** Folds a uid from a path or header the way CometChat does; null when it cannot be a uid at all. */
+export function normalizeUid(uid: string): string | null {
+	return uid.length > 0 && uid.length <= 100 && UID_PATTERN.test(uid) ? uid.toLowerCase() : null;
+}
+
+/**
+ * Creates a user; the uid is lower-cased. A uid held by a deactivated user is still taken.
+ *
+ * @example
+ * const user = await createUser(deps, appId, { uid: "alice", name: "Alice" });
+ */
+export async function createUser(
+	deps: DomainDeps,
+	appId: string,
+	input: unknown,
+	options: { isSample?: boolean } = {},
+): Promise<{ user: UserRecord; withAuthToken: boolean }> {
+	const parsed = parseInput(createUserSchema, input);
+	const user: UserRecord = {
+		appId,
+		uid: parsed.uid,
+		name: parsed.name,
+		avatar: parsed.avatar ?? null,
+		link: parsed.link ?? null,
+		role: parsed.role ?? DEFAULT_ROLE,
+		statusMessage: parsed.statusMessage ?? null,
+		metadata: parsed.metadata ?? null,
+		tags: parsed.tags ?? [],
+		isSample: options.isSample ?? false,
+		createdAt: deps.clock.now(),
+		updatedAt: null,
+		deactivatedAt: null,
+		lastActiveAt: null,
+	};
+	if (!(await deps.store.insertUser(user))) {
+		throw new LatchkeyError(
+			"ERR_UID_ALREADY_EXISTS",
+			`The uid ${user.uid} already exists. Please use another uid or try after permanently deleting the user.`,
+		);
+	}
+	return { user, withAuthToken: parsed.withAuthToken ?? false };
+}
+
+/** The active user with this uid, or null (unknown and deactivated users look the same, as in CometChat). */
+export async function findActiveUser(deps: DomainDeps, appId: string, uid: string): Promise<UserRecord | null> {
+	const normalized = normalizeUid(uid);
+	if (normalized === null) return null;
+	const user = await deps.store.getUser(appId, normalized);
+	return user && user.deactivatedAt === null ? user : null;
+}
+
+/** Like findActiveUser, but throws ERR_UID_NOT_FOUND. */
+export async function getActiveUser(deps: DomainDeps, appId: string, uid: string): Promise<UserRecord> {
+	const user = await findActiveUser(deps, appId, uid);
+	if (!user) throw uidNotFound(uid.toLowerCase());
+	return user;
+}
+
+export async function listUsers(deps: DomainDeps, appId: string, query: UserQuery): Promise<Page<UserRecord>> {
+	return await deps.store.listUsers(appId, query);
+}
+
+/**
+ * Applies an update: present fields overwrite, `tags` and `metadata` are replaced whole, `unset` removes.
+ *
+ * @example
+ * await updateUser(deps, appId, "alice", { name: "Alice B.", unset: ["avatar"] });
+ */
+export async function updateUser(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	input: unknown,
+	options: { allowRole?: boolean } = {},
+): Promise<UserRecord> {
+	const user = await getActiveUser(deps, appId, uid);
+	const parsed = parseInput(updateUserSchema, input);
+	const { unset = [], role, ...fields } = parsed;
+	const patch = { ...fields, ...(options.allowRole !== false && role !== undefined && { role }) };
+	const updated = await deps.store.updateUser(appId, user.uid, { ...patch, updatedAt: deps.clock.now() }, unset);
+	if (!updated) throw uidNotFound(user.uid);
+	return updated;
+}
+
+/**
+ * Deletes a user. Soft by default (deactivated: the uid stays taken, tokens stop working but are kept);
+ * `permanent` removes the user and every token. Either way their sockets close.
+ */
+export async function deleteUser(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	options: { permanent?: boolean } = {},
+): Promise<void> {
+	const normalized = normalizeUid(uid);
+	const user = normalized === null ? null : await deps.store.getUser(appId, normalized);
+	// A deactivated user can still be deleted permanently; deactivating twice is "not found", as in CometChat.
+	if (!user || (user.deactivatedAt !== null && !options.permanent)) throw uidNotFound(uid.toLowerCase());
+	if (options.permanent) {
+		const tokenIds = await deps.store.deleteUser(appId, user.uid);
+		if (tokenIds === null) throw uidNotFound(user.uid);
+		await deps.revocations.publish({ appId, uid: user.uid, tokenIds, reason: "user_deleted" });
+		return;
+	}
+	await deps.store.setUserDeactivatedAt(appId, user.uid, deps.clock.now());
+	await deps.revocations.publish({ appId, uid: user.uid, tokenIds: [], reason: "user_deleted" });
+}

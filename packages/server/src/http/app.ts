@@ -1,0 +1,91 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { LatchkeyError } from "../domain/errors.ts";
+import type { AppDeps, Env } from "./context.ts";
+import { errorResponse, internalError } from "./errors.ts";
+import { accessLog, redactPath } from "./middleware/access-log.ts";
+import { resolveApp } from "./middleware/auth.ts";
+import { apiKeysRoutes } from "./routes/api-keys.ts";
+import { authTokensRoutes } from "./routes/auth-tokens.ts";
+import { meRoutes } from "./routes/me.ts";
+import { usersRoutes } from "./routes/users.ts";
+
+/** CometChat: "The API limit for the POST request length is 10 KB." */
+export const MAX_BODY_BYTES = 10 * 1024;
+
+// The official SDK's headers, listed one by one: a `*` would not cover `Authorization`.
+const CORS_HEADERS = [
+	"appid",
+	"apikey",
+	"authtoken",
+	"resource",
+	"sdk",
+	"content-type",
+	"accept",
+	"authorization",
+	"onbehalfof",
+	"chatapiversion",
+	"settingshash",
+	"settingshashreceivedat",
+];
+
+/**
+ * The whole HTTP surface as a `fetch(Request) → Response` app. Everything it needs comes in `deps`.
+ *
+ * @example
+ * const app = createApp({ store, clock: systemClock, revocations, publicEndpoint, logger });
+ * const res = await app.request("/healthz");
+ */
+export function createApp(deps: AppDeps): Hono<Env> {
+	const app = new Hono<Env>();
+
+	app.use(
+		"*",
+		cors({
+			origin: "*",
+			allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+			allowHeaders: CORS_HEADERS,
+			maxAge: 86_400,
+		}),
+	);
+	app.use("*", accessLog(deps.logger));
+	app.use(
+		"*",
+		bodyLimit({
+			maxSize: MAX_BODY_BYTES,
+			onError: () => {
+				throw new LatchkeyError(
+					"ERR_PAYLOAD_TOO_LARGE",
+					`The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`,
+					{ maxBytes: MAX_BODY_BYTES },
+				);
+			},
+		}),
+	);
+
+	app.get("/healthz", (c) => c.json({ data: { status: "ok" } }));
+
+	const v3 = new Hono<Env>();
+	v3.use("*", resolveApp(deps));
+	v3.route("/", usersRoutes(deps));
+	v3.route("/", authTokensRoutes(deps));
+	v3.route("/", apiKeysRoutes(deps));
+	v3.route("/", meRoutes(deps));
+	// The REST docs say /v3; the SDK says /v3.0. Both are the same API.
+	app.route("/v3", v3);
+	app.route("/v3.0", v3);
+
+	app.notFound((c) =>
+		errorResponse(
+			c,
+			new LatchkeyError("ERR_API_NOT_FOUND", `The endpoint ${c.req.method} ${redactPath(c.req.path)} does not exist.`),
+		),
+	);
+	app.onError((error, c) => {
+		if (error instanceof LatchkeyError) return errorResponse(c, error);
+		deps.logger.error({ err: error, method: c.req.method }, "unhandled error");
+		return errorResponse(c, internalError());
+	});
+	return app;
+}

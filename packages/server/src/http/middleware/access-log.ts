@@ -1,0 +1,25 @@
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "pino";
+
+// Credentials can sit in paths (`/auth_tokens/{token}`, `/apikeys/{key}`); they never reach a log line.
+const CREDENTIAL_SEGMENT = /\/(auth_tokens|apikeys)\/[^/?]+/g;
+
+export function redactPath(path: string): string {
+	return path.replace(CREDENTIAL_SEGMENT, "/$1/[redacted]");
+}
+
+export function accessLog(logger: Logger): MiddlewareHandler {
+	return async (c, next) => {
+		const started = performance.now();
+		await next();
+		logger.info(
+			{
+				method: c.req.method,
+				path: redactPath(c.req.path),
+				status: c.res.status,
+				ms: Math.round((performance.now() - started) * 10) / 10,
+			},
+			"request",
+		);
+	};
+}

@@ -1,0 +1,56 @@
+import { Hono } from "hono";
+import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey } from "../../domain/api-keys.ts";
+import { presentApiKey, presentPagination } from "../../domain/presenters.ts";
+import { maskCredential } from "../../domain/secrets.ts";
+import type { ApiKeyQuery } from "../../store/store.ts";
+import { readJSONBody } from "../body.ts";
+import type { AppDeps, Env } from "../context.ts";
+import { refuseOtherMethods } from "../method-not-allowed.ts";
+import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { parsePageParams } from "../query.ts";
+
+export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
+	const router = new Hono<Env>();
+	router.use("/apikeys", requireApiKey(deps, FULL_ACCESS));
+	router.use("/apikeys/*", requireApiKey(deps, FULL_ACCESS));
+
+	router.post("/apikeys", async (c) => {
+		const { key, plaintext } = await createApiKey(deps, c.get("app").id, await readJSONBody(c));
+		return c.json({ data: presentApiKey(key, plaintext) });
+	});
+
+	router.get("/apikeys", async (c) => {
+		const page = parsePageParams((name) => c.req.query(name), 100);
+		const query: ApiKeyQuery = { limit: page.limit, offset: page.offset };
+		const scope = c.req.query("scope");
+		if (scope === "fullAccess" || scope === "authOnly") query.scope = scope;
+		const searchKey = c.req.query("searchKey");
+		if (searchKey) query.searchKey = searchKey;
+		const result = await listApiKeys(deps, c.get("app").id, query);
+		return c.json({
+			data: result.items.map((key) => presentApiKey(key)),
+			meta: { pagination: presentPagination(result.total, result.items.length, page.perPage, page.page) },
+		});
+	});
+	refuseOtherMethods(router, "/apikeys", ["GET", "POST"]);
+
+	router.get("/apikeys/:apiKey", async (c) => {
+		return c.json({ data: presentApiKey(await getApiKey(deps, c.get("app").id, c.req.param("apiKey"))) });
+	});
+
+	router.put("/apikeys/:apiKey", async (c) => {
+		const body = await readJSONBody(c);
+		const key = await updateApiKey(deps, c.get("app").id, c.req.param("apiKey"), body, c.get("apiKey"));
+		return c.json({ data: presentApiKey(key) });
+	});
+
+	router.delete("/apikeys/:apiKey", async (c) => {
+		const key = await deleteApiKey(deps, c.get("app").id, c.req.param("apiKey"), c.get("apiKey"));
+		return c.json({
+			data: { success: true, message: `The Api Key ${maskCredential(key.id)} has been deleted successfully.` },
+		});
+	});
+	refuseOtherMethods(router, "/apikeys/:apiKey", ["GET", "PUT", "DELETE"]);
+
+	return router;
+}

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import {
+	createAuthToken,
+	deleteAuthToken,
+	flushAuthTokens,
+	getAuthToken,
+	listAuthTokens,
+	updateAuthToken,
+} from "../../domain/auth-tokens.ts";
+import { presentAuthToken, presentPagination } from "../../domain/presenters.ts";
+import { maskCredential } from "../../domain/secrets.ts";
+import { readJSONBody } from "../body.ts";
+import type { AppDeps, Env } from "../context.ts";
+import { refuseOtherMethods } from "../method-not-allowed.ts";
+import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { parsePageParams } from "../query.ts";
+
+export function authTokensRoutes(deps: AppDeps): Hono<Env> {
+	const router = new Hono<Env>();
+	const base = "/users/:uid/auth_tokens";
+
+	// login(uid, authKey) in the SDK: an Auth Key may mint tokens.
+	router.post(base, requireApiKey(deps, AUTH_OR_FULL), async (c) => {
+		const body = await readJSONBody(c);
+		const { token, plaintext } = await createAuthToken(deps, c.get("app").id, c.req.param("uid"), body);
+		return c.json({ data: presentAuthToken(token, plaintext) });
+	});
+
+	router.get(base, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const page = parsePageParams((name) => c.req.query(name), 100);
+		const result = await listAuthTokens(deps, c.get("app").id, c.req.param("uid"), page);
+		return c.json({
+			data: result.items.map((token) => presentAuthToken(token)),
+			meta: { pagination: presentPagination(result.total, result.items.length, page.perPage, page.page) },
+		});
+	});
+
+	router.delete(base, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const uid = c.req.param("uid").toLowerCase();
+		await flushAuthTokens(deps, c.get("app").id, uid);
+		return c.json({ data: { success: true, message: `Cleared Auth Tokens successfully for uid ${uid}.` } });
+	});
+	refuseOtherMethods(router, base, ["GET", "POST", "DELETE"]);
+
+	const one = `${base}/:authToken`;
+	router.get(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const token = await getAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
+		return c.json({ data: presentAuthToken(token) });
+	});
+
+	router.put(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const body = await readJSONBody(c);
+		const token = await updateAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"), body);
+		return c.json({ data: presentAuthToken(token) });
+	});
+
+	router.delete(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const token = await getAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
+		await deleteAuthToken(deps, c.get("app").id, token.uid, token.id);
+		return c.json({
+			data: { success: true, message: `The Auth Token ${maskCredential(token.id)} has been deleted successfully.` },
+		});
+	});
+	refuseOtherMethods(router, one, ["GET", "PUT", "DELETE"]);
+
+	return router;
+}

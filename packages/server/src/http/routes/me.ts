@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { touchSession } from "../../domain/auth-tokens.ts";
+import { buildAppSettings, logout, presentMe, putMe } from "../../domain/me.ts";
+import { readJSONBody } from "../body.ts";
+import type { AppDeps, Env } from "../context.ts";
+import { refuseOtherMethods } from "../method-not-allowed.ts";
+import { requireSession } from "../middleware/auth.ts";
+
+/** The client-host endpoints the official SDK calls with its `authToken` header. */
+export function meRoutes(deps: AppDeps): Hono<Env> {
+	const router = new Hono<Env>();
+	for (const path of ["/me", "/me/*", "/settings", "/user_sessions"]) router.use(path, requireSession(deps));
+
+	router.get("/me", async (c) => {
+		const session = c.get("session");
+		await touchSession(deps, session);
+		return c.json({ data: presentMe(c.get("app"), session, session.user, c.get("authToken"), deps.publicEndpoint) });
+	});
+
+	// Both login(authToken) and updateCurrentUserDetails(user) arrive here; the body tells them apart.
+	router.put("/me", async (c) => {
+		const session = c.get("session");
+		const user = await putMe(deps, session, await readJSONBody(c));
+		return c.json({ data: presentMe(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint) });
+	});
+
+	router.delete("/me", async (c) => {
+		await logout(deps, c.get("session"));
+		return c.json({ data: { success: true, message: "The user has been logged out successfully." } });
+	});
+	refuseOtherMethods(router, "/me", ["GET", "PUT", "DELETE"]);
+
+	router.get("/settings", (c) => c.json({ data: buildAppSettings(c.get("app"), deps.publicEndpoint) }));
+	refuseOtherMethods(router, "/settings", ["GET"]);
+
+	// Telemetry the SDK posts 5 s after login; an error answer would crash it, so it is acknowledged as sent.
+	router.post("/user_sessions", async (c) => {
+		const body = await readJSONBody(c);
+		const sessionId = typeof body.sessionId === "string" ? body.sessionId.slice(0, 200) : "";
+		return c.json({ data: { sessionId } });
+	});
+	refuseOtherMethods(router, "/user_sessions", ["POST"]);
+
+	return router;
+}

@@ -1,0 +1,76 @@
+import pino from "pino";
+import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
+import type { Clock } from "../src/domain/clock.ts";
+import type { DomainDeps } from "../src/domain/deps.ts";
+import { parsePublicEndpoint } from "../src/domain/me.ts";
+import type { Revocation } from "../src/domain/revocations.ts";
+import { createApp } from "../src/http/app.ts";
+import type { AppDeps } from "../src/http/context.ts";
+import type { KyselyStore } from "../src/store/kysely-store.ts";
+import { openTestStore } from "./stores.ts";
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+	constructor(public ms = Date.UTC(2026, 0, 1)) {}
+	now(): number {
+		return this.ms;
+	}
+	advance(ms: number): void {
+		this.ms += ms;
+	}
+}
+
+export interface Harness {
+	app: ReturnType<typeof createApp>;
+	deps: AppDeps;
+	clock: ManualClock;
+	store: KyselyStore;
+	revocations: Revocation[];
+	seed: CreatedApp;
+	/** A request with `appid` set and JSON bodies encoded. */
+	call(
+		method: string,
+		path: string,
+		options?: { key?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+	): Promise<Response>;
+	close(): Promise<void>;
+}
+
+/** A fresh app over a fresh store (SQLite in memory unless `dialect` says otherwise) with one seeded app. */
+export async function createHarness(options: { dialect?: "sqlite" | "postgres" } = {}): Promise<Harness> {
+	const store = await openTestStore(options.dialect ?? "sqlite");
+	const clock = new ManualClock();
+	const revocations: Revocation[] = [];
+	const domain: DomainDeps = {
+		store,
+		clock,
+		revocations: { publish: async (r) => void revocations.push(r) },
+	};
+	const deps: AppDeps = {
+		...domain,
+		publicEndpoint: parsePublicEndpoint("https://chat.example.test:8443"),
+		logger: pino({ level: "silent" }),
+	};
+	const seed = await createLatchkeyApp(domain, { name: "Test app" });
+	const app = createApp(deps);
+	return {
+		app,
+		deps,
+		clock,
+		store,
+		revocations,
+		seed,
+		async call(method, path, callOptions = {}) {
+			const headers: Record<string, string> = { appid: seed.app.id, ...callOptions.headers };
+			if (callOptions.key !== undefined) headers.apikey = callOptions.key;
+			if (callOptions.token !== undefined) headers.authtoken = callOptions.token;
+			let body: string | undefined;
+			if (callOptions.body !== undefined) {
+				body = typeof callOptions.body === "string" ? callOptions.body : JSON.stringify(callOptions.body);
+				headers["content-type"] = "application/json";
+			}
+			return await app.request(path, { method, headers, ...(body !== undefined && { body }) });
+		},
+		close: () => store.close(),
+	};
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				test: {
+					name: "server",
+					root: "packages/server",
+					include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+					testTimeout: 20_000,
+					hookTimeout: 30_000,
+				},
+			},
+			{
+				test: {
+					name: "sdk",
+					root: "packages/sdk",
+					include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+					testTimeout: 20_000,
+					hookTimeout: 30_000,
+				},
+			},
+		],
+	},
+});
