@@ -24,11 +24,9 @@ const roleSchema = z
 	.max(100)
 	.regex(UID_PATTERN, { message: "The role may only contain letters, numbers, dashes and underscores." })
 	.transform((role) => role.toLowerCase());
-const metadataSchema = z
-	.record(z.string(), z.unknown())
-	.refine((value) => JSON.stringify(value).length <= 5 * 1024, {
-		message: "The metadata may not be greater than 5 KB.",
-	});
+const metadataSchema = z.record(z.string(), z.unknown()).refine((value) => JSON.stringify(value).length <= 5 * 1024, {
+	message: "The metadata may not be greater than 5 KB.",
+});
 const tagsSchema = z.array(z.string().min(1).max(100)).max(25);
 
 export const createUserSchema = z.object({
