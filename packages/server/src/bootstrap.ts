@@ -1,5 +1,6 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ConfigError } from "./config.ts";
 import { type CreatedApp, createApp } from "./domain/apps.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 
@@ -19,7 +20,7 @@ export function prepareDataDir(dataDir: string): void {
 		accessSync(dataDir, constants.W_OK);
 	} catch (error) {
 		const reason = error instanceof Error && "code" in error ? String(error.code) : "unknown error";
-		throw new Error(`LATCHKEY_DATA_DIR ${dataDir} is not a writable directory (${reason})`);
+		throw new ConfigError(`LATCHKEY_DATA_DIR ${dataDir} is not a writable directory (${reason})`);
 	}
 }
 

@@ -12,12 +12,15 @@ export interface Config {
 	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
+/** A bad environment variable; its message names the variable. */
+export class ConfigError extends Error {}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
-	if (!/^\d+$/.test(value.trim())) throw new Error(`${name} must be a whole number, got "${value}"`);
+	if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
 	const parsed = Number(value.trim());
-	if (parsed < min || parsed > max) throw new Error(`${name} must be between ${min} and ${max}, got ${parsed}`);
+	if (parsed < min || parsed > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${parsed}`);
 	return parsed;
 }
 
@@ -26,9 +29,9 @@ function parseURL(name: string, value: string, protocols: string[]): string {
 	try {
 		url = new URL(value);
 	} catch {
-		throw new Error(`${name} must be a URL, got "${value}"`);
+		throw new ConfigError(`${name} must be a URL, got "${value}"`);
 	}
-	if (!protocols.includes(url.protocol)) throw new Error(`${name} must start with ${protocols.join(" or ")}`);
+	if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(" or ")}`);
 	return value;
 }
 
@@ -43,7 +46,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 	const certFile = env.LATCHKEY_TLS_CERT || null;
 	const keyFile = env.LATCHKEY_TLS_KEY || null;
 	if ((certFile === null) !== (keyFile === null)) {
-		throw new Error("LATCHKEY_TLS_CERT and LATCHKEY_TLS_KEY must be set together");
+		throw new ConfigError("LATCHKEY_TLS_CERT and LATCHKEY_TLS_KEY must be set together");
 	}
 	const tls =
 		certFile && keyFile ? { certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) } : null;
@@ -59,7 +62,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		: 10;
 	const logLevel = (env.LATCHKEY_LOG_LEVEL || "info") as Config["logLevel"];
 	if (!LOG_LEVELS.includes(logLevel)) {
-		throw new Error(`LATCHKEY_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+		throw new ConfigError(`LATCHKEY_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
 	}
 	return Object.freeze({ host, port, dataDir, publicURL, databaseURL, databasePoolSize, tls, logLevel });
 }
