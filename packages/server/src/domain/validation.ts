@@ -31,7 +31,8 @@ function describeIssue(field: string, issue: z.core.$ZodIssue): string {
  * `{ field: ["The field field is required."] }`.
  */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
-	const result = schema.safeParse(input);
+	// Zod 4 leaves `issue.input` out unless asked; describeIssue needs it to tell "missing" from "null" or "wrong type".
+	const result = schema.safeParse(input, { reportInput: true });
 	if (result.success) return result.data;
 	const details: Record<string, string[]> = {};
 	for (const issue of result.error.issues) {
