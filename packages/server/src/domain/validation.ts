@@ -1,12 +1,19 @@
 import type { z } from "zod";
 import { LatchkeyError } from "./errors.ts";
 
+function describeType(expected: string): string {
+	if (expected === "array") return "an array";
+	// Zod calls a JSON object a "record"; API callers know it as an object.
+	if (expected === "record" || expected === "object") return "an object";
+	return `a ${expected}`;
+}
+
 function describeIssue(field: string, issue: z.core.$ZodIssue): string {
 	switch (issue.code) {
 		case "invalid_type":
 			if (issue.input === undefined) return `The ${field} field is required.`;
 			if (issue.input === null) return `The ${field} must have a value.`;
-			return `The ${field} must be ${issue.expected === "array" ? "an array" : `a ${issue.expected}`}.`;
+			return `The ${field} must be ${describeType(issue.expected)}.`;
 		case "too_big":
 			return issue.origin === "string"
 				? `The ${field} may not be greater than ${issue.maximum} characters.`
