@@ -1,0 +1,162 @@
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import type { Credentials } from "../src/bootstrap.ts";
+import {
+	cliArgs,
+	findFreePort,
+	mainArgs,
+	makeTempDir,
+	runProcess,
+	type ServerProcess,
+	startServerProcess,
+} from "./process.ts";
+
+interface Json {
+	data?: Record<string, unknown>;
+	error?: { code: string; message: string };
+}
+
+async function request(
+	base: string,
+	method: string,
+	pathname: string,
+	headers: Record<string, string>,
+	body?: unknown,
+): Promise<{ status: number; json: Json }> {
+	const res = await fetch(`${base}${pathname}`, {
+		method,
+		headers: { ...headers, ...(body !== undefined && { "content-type": "application/json" }) },
+		...(body !== undefined && { body: JSON.stringify(body) }),
+	});
+	return { status: res.status, json: (await res.json()) as Json };
+}
+
+describe("the real server process", () => {
+	const dataDir = makeTempDir("e2e");
+	const running: ServerProcess[] = [];
+	afterAll(async () => {
+		await Promise.all(running.map((server) => server.stop()));
+	});
+
+	test("walks the seed's flows over HTTP, survives a restart, and prints secrets only the first time", async () => {
+		const port = await findFreePort();
+		const env = { PORT: String(port), LATCHKEY_DATA_DIR: dataDir };
+		const first = await startServerProcess(env);
+		running.push(first);
+		const base = `http://127.0.0.1:${port}`;
+
+		const credentialsFile = path.join(dataDir, "credentials.json");
+		expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+		const credentials = JSON.parse(readFileSync(credentialsFile, "utf8")) as Credentials;
+		expect(Object.keys(credentials)).toEqual(["appId", "region", "restApiKey", "authKey", "baseURL"]);
+		expect(credentials.baseURL).toBe(`${base}/v3`);
+		for (const value of [credentials.appId, credentials.restApiKey, credentials.authKey]) {
+			expect(first.stdout()).toContain(value);
+		}
+		expect(first.stdout()).toContain("SUPERHERO1 (Iron Man)");
+
+		expect(await request(base, "GET", "/healthz", {})).toEqual({ status: 200, json: { data: { status: "ok" } } });
+		const app = { appid: credentials.appId };
+
+		// Create a user with the Auth Key.
+		const created = await request(
+			base,
+			"POST",
+			"/v3.0/users",
+			{ ...app, apikey: credentials.authKey },
+			{
+				uid: "Alice",
+				name: "Alice",
+			},
+		);
+		expect(created.status).toBe(200);
+		expect(created.json.data?.uid).toBe("alice");
+
+		// Login by Auth Key: mint, then PUT /me.
+		const minted = await request(
+			base,
+			"POST",
+			"/v3.0/users/ALICE/auth_tokens",
+			{ ...app, apikey: credentials.authKey },
+			{
+				platform: "WEB",
+			},
+		);
+		const keyToken = String(minted.json.data?.authToken);
+		const me = await request(
+			base,
+			"PUT",
+			"/v3.0/me",
+			{ ...app, authtoken: keyToken },
+			{ platform: "WEB", deviceId: "d1" },
+		);
+		expect(me.status).toBe(200);
+		expect(me.json.data?.authToken).toBe(keyToken);
+		expect(me.json.data?.settings).toMatchObject({ CLIENT_API_HOST: `127.0.0.1:${port}`, APP_VERSION: 4 });
+
+		// Login by Auth Token minted with the REST API Key.
+		const restMinted = await request(base, "POST", "/v3/users/alice/auth_tokens", {
+			...app,
+			apikey: credentials.restApiKey,
+		});
+		const restToken = String(restMinted.json.data?.authToken);
+		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).status).toBe(200);
+
+		// Logout destroys the token for good.
+		expect((await request(base, "DELETE", "/v3.0/me", { ...app, authtoken: restToken })).json).toEqual({
+			data: { success: true, message: "The user has been logged out successfully." },
+		});
+		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
+			"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+		);
+
+		// The CLI works on the same data while the server runs.
+		const cli = await runProcess(cliArgs("users", "create", "--uid", "carol", "--name", "Carol", "--json"), {
+			LATCHKEY_DATA_DIR: dataDir,
+		});
+		expect(cli.code).toBe(0);
+		expect((await request(base, "GET", "/v3/users/carol", { ...app, apikey: credentials.restApiKey })).status).toBe(
+			200,
+		);
+
+		expect(await first.stop()).toBe(0);
+
+		// Restart: nothing lost, no secret printed.
+		const second = await startServerProcess(env);
+		running.push(second);
+		for (const secret of [credentials.restApiKey, credentials.authKey]) expect(second.stdout()).not.toContain(secret);
+		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: keyToken })).json.data?.uid).toBe("alice");
+		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
+			"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+		);
+		const users = await request(base, "GET", "/v3/users?perPage=100", { ...app, apikey: credentials.restApiKey });
+		expect((users.json.data as unknown as Array<{ uid: string }>).map((user) => user.uid)).toEqual([
+			"alice",
+			"carol",
+			"superhero1",
+			"superhero2",
+			"superhero3",
+			"superhero4",
+			"superhero5",
+		]);
+		expect(await second.stop()).toBe(0);
+	});
+
+	test("an unparseable PORT stops start-up with a message naming PORT and exit code 1", async () => {
+		const result = await runProcess(mainArgs(), { PORT: "eighty", LATCHKEY_DATA_DIR: makeTempDir("bad-port") });
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('latchkey: PORT must be a whole number, got "eighty"');
+	});
+
+	test("a data dir that cannot be created stops start-up with a message naming LATCHKEY_DATA_DIR", async () => {
+		// A regular file where a parent directory should be: no user, root included, can create the dir.
+		const parent = path.join(makeTempDir("bad-dir"), "a-file");
+		writeFileSync(parent, "");
+		const result = await runProcess(mainArgs(), { PORT: "0", LATCHKEY_DATA_DIR: path.join(parent, "data") });
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain(
+			`latchkey: LATCHKEY_DATA_DIR ${path.join(parent, "data")} is not a writable directory (ENOTDIR)`,
+		);
+	});
+});
