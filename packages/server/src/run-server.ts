@@ -2,8 +2,8 @@ import pino from "pino";
 import { ensureFirstApp, formatCredentials, prepareDataDir } from "./bootstrap.ts";
 import type { Config } from "./config.ts";
 import { systemClock } from "./domain/clock.ts";
-import { noRevocations } from "./domain/revocations.ts";
 import { openStore } from "./open-store.ts";
+import { createLocalRevocationBus } from "./realtime/revocation-bus.ts";
 import { startServer } from "./serve.ts";
 
 /**
@@ -14,10 +14,14 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 	const logger = pino({ level: config.logLevel, base: undefined });
 	if (!config.databaseURL) prepareDataDir(config.dataDir);
 	const store = await openStore(config);
-	const deps = { store, clock: systemClock, logger, revocations: noRevocations };
+	// One node: revocations travel in-process. A cross-node bus (PostgreSQL LISTEN/NOTIFY) plugs in here.
+	const revocationBus = createLocalRevocationBus({
+		onError: (error) => logger.error({ err: error }, "revocation subscriber failed"),
+	});
+	const deps = { store, clock: systemClock, logger, revocations: revocationBus };
 	const first = await ensureFirstApp(deps, { dataDir: config.dataDir, publicURL: config.publicURL });
 	if (first) output.log(formatCredentials(first.credentials, first.created, config.dataDir));
-	const running = await startServer({ config, ...deps });
+	const running = await startServer({ config, store, clock: systemClock, logger, revocationBus });
 	output.log(`Latchkey listening on ${running.url} (public URL ${config.publicURL})`);
 
 	return await new Promise<number>((resolve) => {
@@ -28,6 +32,7 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 			logger.info({ signal }, "shutting down");
 			running
 				.close()
+				.then(() => revocationBus.close())
 				.then(() => store.close())
 				.then(
 					() => resolve(0),

@@ -7,8 +7,10 @@ import type { Config } from "./config.ts";
 import type { Clock } from "./domain/clock.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 import { parsePublicEndpoint } from "./domain/me.ts";
-import type { RevocationPublisher } from "./domain/revocations.ts";
+import type { Revocation, RevocationPublisher } from "./domain/revocations.ts";
 import { createApp } from "./http/app.ts";
+import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
+import { createLocalRevocationBus, type RevocationBus } from "./realtime/revocation-bus.ts";
 import type { Store } from "./store/store.ts";
 
 export interface RunningServer {
@@ -16,7 +18,14 @@ export interface RunningServer {
 	url: string;
 	port: number;
 	server: ServerType;
-	/** Stops accepting, lets in-flight requests finish, then resolves. The store stays open. */
+	/** The realtime endpoint on the same port (`ws(s)://host:port/`). */
+	hub: RealtimeHub;
+	/** The bus the domain publishes revocations to and the hub listens on. */
+	revocationBus: RevocationBus;
+	/**
+	 * Closes every socket with 1001, stops accepting, lets in-flight requests finish, then resolves.
+	 * The store stays open; a bus passed in stays open, one created here is closed.
+	 */
 	close(): Promise<void>;
 }
 
@@ -25,17 +34,41 @@ export interface ServeDeps {
 	store: Store;
 	clock: Clock;
 	logger: Logger;
-	revocations: RevocationPublisher;
+	/** Also told of every revocation (tests record them here); the sockets are closed through the bus. */
+	revocations?: RevocationPublisher;
+	/** Where revocations travel between nodes; an in-process bus when absent (one node). */
+	revocationBus?: RevocationBus;
+	realtime?: RealtimeHubOptions;
 }
 
-/** Binds HTTP, or HTTPS when TLS files are configured, and serves the app. */
+function createDomainPublisher(bus: RevocationBus, extra: RevocationPublisher | undefined): RevocationPublisher {
+	if (!extra || extra === bus) return bus;
+	return {
+		async publish(revocation: Revocation): Promise<void> {
+			await Promise.all([bus.publish(revocation), extra.publish(revocation)]);
+		},
+	};
+}
+
+/** Binds HTTP, or HTTPS when TLS files are configured, serves the app, and the realtime socket on the same port. */
 export async function startServer(deps: ServeDeps): Promise<RunningServer> {
-	const domain: DomainDeps = { store: deps.store, clock: deps.clock, revocations: deps.revocations };
+	const ownBus = deps.revocationBus === undefined;
+	const revocationBus =
+		deps.revocationBus ??
+		createLocalRevocationBus({
+			onError: (error) => deps.logger.error({ err: error }, "revocation subscriber failed"),
+		});
+	const domain: DomainDeps = {
+		store: deps.store,
+		clock: deps.clock,
+		revocations: createDomainPublisher(revocationBus, deps.revocations),
+	};
 	const app = createApp({
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
 		logger: deps.logger,
 	});
+	const hub = createRealtimeHub({ domain, logger: deps.logger, bus: revocationBus }, deps.realtime);
 	const tls = deps.config.tls;
 	const server = await new Promise<ServerType>((resolve, reject) => {
 		const created = serve(
@@ -51,16 +84,28 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 			() => resolve(created),
 		);
 		created.once("error", reject);
+	}).catch(async (error: unknown) => {
+		await hub.close();
+		if (ownBus) await revocationBus.close();
+		throw error;
 	});
+	server.on("upgrade", hub.handleUpgrade);
 	const port = (server.address() as AddressInfo).port;
 	const host = deps.config.host.includes(":") ? `[${deps.config.host}]` : deps.config.host;
 	return {
 		url: `${tls ? "https" : "http"}://${host}:${port}`,
 		port,
 		server,
-		close: () =>
-			new Promise<void>((resolve, reject) => {
+		hub,
+		revocationBus,
+		async close(): Promise<void> {
+			await hub.close();
+			await new Promise<void>((resolve, reject) => {
 				server.close((error) => (error ? reject(error) : resolve()));
-			}),
+				// Idle keep-alive connections would otherwise hold close() open until they time out.
+				if ("closeIdleConnections" in server) server.closeIdleConnections();
+			});
+			if (ownBus) await revocationBus.close();
+		},
 	};
 }

@@ -1,0 +1,235 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import type { DomainDeps } from "../domain/deps.ts";
+import { verifyRealtimeJWT } from "../domain/jwt.ts";
+import type { Revocation, RevocationPublisher, RevocationReason } from "../domain/revocations.ts";
+import {
+	CLOSE_AUTH_FAILED,
+	CLOSE_AUTH_TIMEOUT,
+	CLOSE_GOING_AWAY,
+	CLOSE_INTERNAL_ERROR,
+	CLOSE_REASON_AUTH_FAILED,
+	CLOSE_REASON_AUTH_TIMEOUT,
+	CLOSE_REASON_GOING_AWAY,
+	CLOSE_REASON_INTERNAL_ERROR,
+	CLOSE_SESSION_REVOKED,
+} from "./close-codes.ts";
+import {
+	encodeAuthAccepted,
+	isAuthAttempt,
+	isPingFrame,
+	PONG_FRAME,
+	parseClientFrame,
+	peekRealtimeClaims,
+	readAuthFrame,
+} from "./frames.ts";
+import type { RevocationBus } from "./revocation-bus.ts";
+import { type LiveSocket, SocketRegistry } from "./socket-registry.ts";
+
+/** Schedules `callback` after `ms`; returns the function that cancels it. Tests inject one they fire by hand. */
+export type SetTimer = (callback: () => void, ms: number) => () => void;
+
+export interface RealtimeHubOptions {
+	/** How long a socket may stay open without a valid auth frame. */
+	authTimeoutMs?: number;
+	/** How long `close()` waits for clients to answer the close handshake before cutting them off. */
+	shutdownGraceMs?: number;
+	/** Largest frame accepted; the SDK's auth frame is about 1 KB. */
+	maxPayloadBytes?: number;
+	setTimer?: SetTimer;
+}
+
+export interface RealtimeHubDeps {
+	domain: DomainDeps;
+	logger: Logger;
+	/** When given, the hub closes sockets for every revocation on it until `close()`. */
+	bus?: RevocationBus;
+}
+
+/** This node's realtime endpoint: accepts the SDK's socket, keeps it alive, closes it when its session dies. */
+export interface RealtimeHub extends RevocationPublisher {
+	/** The node server's `upgrade` listener. Only `/` is the realtime endpoint; other paths get 404. */
+	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+	/** Closes with 4001 every socket of the revoked tokens, or of the user when `uid` is set. */
+	publish(revocation: Revocation): Promise<void>;
+	/** The token ids this node holds sockets for (authenticated or still verifying), for re-checks. */
+	liveTokenIds(): string[];
+	/** Closes with 4001 and `reason` every socket of these tokens; returns how many closed. */
+	closeTokens(tokenIds: readonly string[], reason: RevocationReason): number;
+	/** Open sockets, authenticated or not. */
+	connectionCount(): number;
+	/** Refuses new sockets, closes every socket with 1001 and waits (bounded) for them to go. */
+	close(): Promise<void>;
+}
+
+const realSetTimer: SetTimer = (callback, ms) => {
+	const timer = setTimeout(callback, ms);
+	timer.unref();
+	return () => clearTimeout(timer);
+};
+
+function rejectUpgrade(socket: Duplex, status: 404 | 503): void {
+	const text = status === 404 ? "Not Found" : "Service Unavailable";
+	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function isRealtimePath(url: string | undefined): boolean {
+	return new URL(url ?? "/", "http://localhost").pathname === "/";
+}
+
+function sameId(a: string | null, b: string): boolean {
+	return a === null || a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * Creates the hub. Wire it with `server.on("upgrade", hub.handleUpgrade)` and give it the bus the domain
+ * publishes revocations to.
+ *
+ * @example
+ * const hub = createRealtimeHub({ domain, logger, bus });
+ * server.on("upgrade", hub.handleUpgrade);
+ */
+export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOptions = {}): RealtimeHub {
+	const authTimeoutMs = options.authTimeoutMs ?? 5_000;
+	const shutdownGraceMs = options.shutdownGraceMs ?? 2_000;
+	const setTimer = options.setTimer ?? realSetTimer;
+	const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
+	const registry = new SocketRegistry();
+	const sockets = new Set<WebSocket>();
+	const log = deps.logger.child({ component: "realtime" });
+	let closing = false;
+
+	function closeSocket(socket: WebSocket, code: number, reason: string): void {
+		if (socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED) return;
+		socket.close(code, reason);
+	}
+
+	function closeEntries(entries: Iterable<LiveSocket>, reason: RevocationReason): number {
+		let closed = 0;
+		for (const entry of entries) {
+			// Out of the registry at once, so liveTokenIds() and a second revocation no longer see it.
+			registry.remove(entry);
+			closeSocket(entry.socket, CLOSE_SESSION_REVOKED, reason);
+			closed += 1;
+		}
+		return closed;
+	}
+
+	async function authenticate(
+		socket: WebSocket,
+		frame: Record<string, unknown>,
+		onAccepted: () => void,
+	): Promise<void> {
+		const auth = readAuthFrame(frame);
+		const claims = auth ? peekRealtimeClaims(auth.jwt) : null;
+		if (!auth || !claims) return closeSocket(socket, CLOSE_AUTH_FAILED, CLOSE_REASON_AUTH_FAILED);
+		// Indexed before verification: a token revoked while we look it up still closes this socket.
+		const entry: LiveSocket = { socket, ...claims, authenticated: false };
+		registry.add(entry);
+		socket.once("close", () => registry.remove(entry));
+		let session: Awaited<ReturnType<typeof verifyRealtimeJWT>>;
+		try {
+			session = await verifyRealtimeJWT(deps.domain, auth.jwt);
+		} catch (error) {
+			log.error({ err: error }, "realtime auth lookup failed");
+			registry.remove(entry);
+			return closeSocket(socket, CLOSE_INTERNAL_ERROR, CLOSE_REASON_INTERNAL_ERROR);
+		}
+		if (socket.readyState !== socket.OPEN) return;
+		const accepted =
+			session !== null && sameId(auth.appId, session.token.appId) && sameId(auth.sender, session.user.uid);
+		if (!session || !accepted) {
+			registry.remove(entry);
+			log.debug({ appId: claims.appId }, "realtime auth failed");
+			return closeSocket(socket, CLOSE_AUTH_FAILED, CLOSE_REASON_AUTH_FAILED);
+		}
+		entry.authenticated = true;
+		onAccepted();
+		socket.send(encodeAuthAccepted({ appId: session.token.appId, sender: session.user.uid, deviceId: auth.deviceId }));
+	}
+
+	function onConnection(socket: WebSocket): void {
+		sockets.add(socket);
+		let authStarted = false;
+		const cancelAuthTimer = setTimer(() => {
+			closeSocket(socket, CLOSE_AUTH_TIMEOUT, CLOSE_REASON_AUTH_TIMEOUT);
+		}, authTimeoutMs);
+		socket.on("message", (data: RawData, isBinary: boolean) => {
+			if (isBinary) return;
+			const frame = parseClientFrame(data.toString());
+			if (!frame) return;
+			if (isPingFrame(frame)) {
+				socket.send(PONG_FRAME);
+				return;
+			}
+			// One auth per socket: the SDK sends exactly one, and a second must not swap identities.
+			if (!isAuthAttempt(frame) || authStarted) return;
+			authStarted = true;
+			authenticate(socket, frame, cancelAuthTimer).catch((error: unknown) => {
+				log.error({ err: error }, "realtime auth crashed");
+				closeSocket(socket, CLOSE_INTERNAL_ERROR, CLOSE_REASON_INTERNAL_ERROR);
+			});
+		});
+		socket.on("error", (error) => log.debug({ err: error }, "realtime socket error"));
+		socket.once("close", () => {
+			cancelAuthTimer();
+			sockets.delete(socket);
+		});
+	}
+
+	const unsubscribe = deps.bus?.subscribe((revocation) => hub.publish(revocation));
+
+	const hub: RealtimeHub = {
+		handleUpgrade(request, socket, head) {
+			if (request.headers.upgrade?.toLowerCase() !== "websocket") return;
+			if (!isRealtimePath(request.url)) return rejectUpgrade(socket, 404);
+			if (closing) return rejectUpgrade(socket, 503);
+			wss.handleUpgrade(request, socket, head, onConnection);
+		},
+		async publish(revocation) {
+			const matches = new Set<LiveSocket>();
+			for (const tokenId of revocation.tokenIds) {
+				for (const entry of registry.listByToken(tokenId)) if (entry.appId === revocation.appId) matches.add(entry);
+			}
+			if (revocation.uid !== undefined) {
+				for (const entry of registry.listByUser(revocation.appId, revocation.uid)) matches.add(entry);
+			}
+			closeEntries(matches, revocation.reason);
+		},
+		liveTokenIds: () => registry.listTokenIds(),
+		closeTokens(tokenIds, reason) {
+			return closeEntries(
+				tokenIds.flatMap((id) => registry.listByToken(id)),
+				reason,
+			);
+		},
+		connectionCount: () => sockets.size,
+		async close() {
+			closing = true;
+			unsubscribe?.();
+			const open = [...sockets];
+			await new Promise<void>((resolve) => {
+				if (open.length === 0) return resolve();
+				let remaining = open.length;
+				const cancelGrace = setTimer(() => {
+					for (const socket of open) socket.terminate();
+				}, shutdownGraceMs);
+				for (const socket of open) {
+					socket.once("close", () => {
+						remaining -= 1;
+						if (remaining === 0) {
+							cancelGrace();
+							resolve();
+						}
+					});
+					closeSocket(socket, CLOSE_GOING_AWAY, CLOSE_REASON_GOING_AWAY);
+				}
+			});
+			for (const entry of registry.listAll()) registry.remove(entry);
+			await new Promise<void>((resolve) => wss.close(() => resolve()));
+		},
+	};
+	return hub;
+}

@@ -1,0 +1,451 @@
+import { performance } from "node:perf_hooks";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { WebSocket } from "ws";
+import { readConfig } from "../src/config.ts";
+import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
+import { noRevocations, type Revocation } from "../src/domain/revocations.ts";
+import type { SetTimer } from "../src/realtime/hub.ts";
+import { type RunningServer, startServer } from "../src/serve.ts";
+import type { KyselyStore } from "../src/store/kysely-store.ts";
+import type { Session } from "../src/store/store.ts";
+import { ManualClock } from "./harness.ts";
+import { openTestStore } from "./stores.ts";
+
+const WAIT_MS = 5_000;
+
+/** Timers the test fires by hand: the 5 s auth deadline passes without waiting 5 s. */
+class ManualTimers {
+	readonly pending = new Map<number, { callback: () => void; ms: number }>();
+	private next = 0;
+	readonly set: SetTimer = (callback, ms) => {
+		const id = this.next++;
+		this.pending.set(id, { callback, ms });
+		return () => this.pending.delete(id);
+	};
+	fire(ms: number): number {
+		let fired = 0;
+		for (const [id, timer] of [...this.pending]) {
+			if (timer.ms !== ms) continue;
+			this.pending.delete(id);
+			timer.callback();
+			fired += 1;
+		}
+		return fired;
+	}
+}
+
+function within<T>(promise: Promise<T>, label: string, ms = WAIT_MS): Promise<T> {
+	return new Promise<T>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${label}`)), ms);
+		promise.then(
+			(value) => {
+				clearTimeout(timer);
+				resolve(value);
+			},
+			(error: unknown) => {
+				clearTimeout(timer);
+				reject(error);
+			},
+		);
+	});
+}
+
+interface Closed {
+	code: number;
+	reason: string;
+	at: number;
+}
+
+interface TestClient {
+	socket: WebSocket;
+	nextMessage(): Promise<Record<string, unknown>>;
+	closed: Promise<Closed>;
+	isOpen(): boolean;
+}
+
+async function openClient(url: string): Promise<TestClient> {
+	const socket = new WebSocket(url);
+	const queue: Record<string, unknown>[] = [];
+	const waiters: Array<(frame: Record<string, unknown>) => void> = [];
+	socket.on("message", (data) => {
+		const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+		const waiter = waiters.shift();
+		if (waiter) waiter(frame);
+		else queue.push(frame);
+	});
+	const closed = new Promise<Closed>((resolve) => {
+		socket.once("close", (code, reason) => resolve({ code, reason: reason.toString(), at: performance.now() }));
+	});
+	await within(
+		new Promise<void>((resolve, reject) => {
+			socket.once("open", () => resolve());
+			socket.once("error", reject);
+		}),
+		"socket open",
+	);
+	return {
+		socket,
+		closed,
+		isOpen: () => socket.readyState === WebSocket.OPEN,
+		nextMessage: () => {
+			const queued = queue.shift();
+			if (queued) return Promise.resolve(queued);
+			return within(new Promise((resolve) => waiters.push(resolve)), "a server frame");
+		},
+	};
+}
+
+/** The frame the official SDK 4.2.0 sends after open (spec/cometchat-sdk-wire.md §5). */
+function authFrame(appId: string, uid: string, jwt: string): string {
+	return JSON.stringify({
+		appId,
+		deviceId: "WEB-4_2_0-test-device",
+		type: "auth",
+		sender: uid,
+		body: {
+			auth: jwt,
+			deviceId: "WEB-4_2_0-test-device",
+			params: { appInfo: { version: "4.2.0", apiVersion: "v3.0" }, platform: "javascript" },
+		},
+	});
+}
+
+let store: KyselyStore;
+let running: RunningServer;
+let seed: CreatedApp;
+let timers: ManualTimers;
+let recorded: Revocation[];
+let clock: ManualClock;
+let wsURL: string;
+
+async function startWith(options: { store?: KyselyStore } = {}): Promise<void> {
+	const config = readConfig({ PORT: "0", LATCHKEY_LOG_LEVEL: "silent" }, process.cwd());
+	running = await startServer({
+		config,
+		store: options.store ?? store,
+		clock,
+		logger: pino({ level: "silent" }),
+		revocations: { publish: async (revocation) => void recorded.push(revocation) },
+		realtime: { setTimer: timers.set },
+	});
+	wsURL = running.url.replace(/^http/, "ws");
+}
+
+beforeEach(async () => {
+	store = await openTestStore("sqlite");
+	seed = await createLatchkeyApp({ store, clock: new ManualClock(), revocations: noRevocations }, { name: "RT" });
+	timers = new ManualTimers();
+	recorded = [];
+	clock = new ManualClock();
+	await startWith();
+});
+
+afterEach(async () => {
+	await running.close();
+	await store.close();
+});
+
+async function call(method: string, path: string, options: { key?: string; token?: string; body?: unknown } = {}) {
+	const headers: Record<string, string> = { appid: seed.app.id, "content-type": "application/json" };
+	if (options.key) headers.apikey = options.key;
+	if (options.token) headers.authtoken = options.token;
+	const res = await fetch(`${running.url}${path}`, {
+		method,
+		headers,
+		...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+	});
+	return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function login(uid: string): Promise<{ token: string; tokenId: string; jwt: string }> {
+	const minted = await call("POST", `/v3/users/${uid}/auth_tokens`, { key: seed.authKey, body: { platform: "WEB" } });
+	const token = (minted.body.data as { authToken: string }).authToken;
+	const me = await call("PUT", "/v3.0/me", { token, body: { platform: "WEB", deviceId: "d1" } });
+	const jwt = (me.body.data as { jwt: string }).jwt;
+	return { token, tokenId: token.split(".")[0] as string, jwt };
+}
+
+async function connect(uid: string, session?: { jwt: string }): Promise<TestClient & { token?: string }> {
+	const credentials = session ?? (await login(uid));
+	const client = await openClient(wsURL);
+	client.socket.send(authFrame(seed.app.id, uid, credentials.jwt));
+	expect(await client.nextMessage()).toEqual({
+		appId: seed.app.id,
+		type: "auth",
+		sender: uid,
+		deviceId: "WEB-4_2_0-test-device",
+		body: { code: "200", status: "OK" },
+	});
+	return client;
+}
+
+async function expectPong(client: TestClient): Promise<void> {
+	client.socket.send(JSON.stringify({ action: "ping", ack: "true" }));
+	expect(await client.nextMessage()).toEqual({ action: "pong" });
+}
+
+describe("realtime auth", () => {
+	test("a valid auth frame is answered with code 200 and the socket stays registered", async () => {
+		const session = await login("superhero1");
+		const client = await connect("superhero1", session);
+		expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
+		expect(running.hub.connectionCount()).toBe(1);
+		expect(timers.pending.size).toBe(0);
+		expect(client.isOpen()).toBe(true);
+	});
+
+	test("every ping is answered with a pong", async () => {
+		const client = await connect("superhero1");
+		await expectPong(client);
+		await expectPong(client);
+	});
+
+	test("a garbage JWT closes with 4002", async () => {
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame(seed.app.id, "superhero1", "not-a-jwt"));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		expect(running.hub.liveTokenIds()).toEqual([]);
+	});
+
+	test("a JWT with a forged signature closes with 4002", async () => {
+		const { jwt } = await login("superhero1");
+		const [header, payload] = jwt.split(".");
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame(seed.app.id, "superhero1", `${header}.${payload}.${"A".repeat(43)}`));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+	});
+
+	test("the JWT of a deleted token closes with 4002", async () => {
+		const session = await login("superhero1");
+		await call("DELETE", "/v3.0/me", { token: session.token });
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+	});
+
+	test("the JWT of a deactivated user closes with 4002", async () => {
+		const session = await login("superhero1");
+		await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: {} });
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+	});
+
+	test("an auth frame naming another user than its JWT closes with 4002", async () => {
+		const { jwt } = await login("superhero1");
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame(seed.app.id, "superhero2", jwt));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+	});
+
+	test("an auth frame naming another app than its JWT closes with 4002", async () => {
+		const { jwt } = await login("superhero1");
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame("someotherapp", "superhero1", jwt));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+	});
+
+	test("an auth frame without body.auth closes with 4002", async () => {
+		const client = await openClient(wsURL);
+		client.socket.send(JSON.stringify({ type: "auth", appId: seed.app.id, body: {} }));
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+	});
+
+	test("no auth frame before the deadline closes with 4003; other frames do not count", async () => {
+		const client = await openClient(wsURL);
+		client.socket.send("not json");
+		client.socket.send(JSON.stringify({ type: "message", body: {} }));
+		await expectPong(client);
+		expect(timers.fire(5_000)).toBe(1);
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4003, reason: "auth_timeout" });
+	});
+
+	test("the deadline is cancelled once auth succeeds", async () => {
+		const client = await connect("superhero1");
+		expect(timers.fire(5_000)).toBe(0);
+		await expectPong(client);
+	});
+
+	test("a second auth frame on an authenticated socket is ignored", async () => {
+		const client = await connect("superhero1");
+		const other = await login("superhero2");
+		client.socket.send(authFrame(seed.app.id, "superhero2", other.jwt));
+		await expectPong(client);
+		expect(running.hub.liveTokenIds()).toHaveLength(1);
+	});
+
+	test("upgrades on another path are refused with 404", async () => {
+		const socket = new WebSocket(`${wsURL}/elsewhere`);
+		const status = await within(
+			new Promise<number>((resolve) => {
+				socket.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+				socket.once("error", () => {});
+			}),
+			"upgrade refusal",
+		);
+		expect(status).toBe(404);
+	});
+});
+
+describe("revocation closes sockets with 4001", () => {
+	async function expectRevoked(client: TestClient, reason: string, label: string, startedAt: number): Promise<void> {
+		const closed = await within(client.closed, `${label} close`);
+		expect(closed).toMatchObject({ code: 4001, reason });
+		console.log(`[realtime] ${label}: revocation request → socket close ${(closed.at - startedAt).toFixed(1)} ms`);
+	}
+
+	test("deleting the token through REST closes its socket, not the user's other sockets", async () => {
+		const session = await login("superhero1");
+		const target = await connect("superhero1", session);
+		const sibling = await connect("superhero1");
+		const stranger = await connect("superhero2");
+		const startedAt = performance.now();
+		const res = await call("DELETE", `/v3/users/superhero1/auth_tokens/${session.token}`, { key: seed.restApiKey });
+		expect(res.status).toBe(200);
+		await expectRevoked(target, "revoked", "token delete", startedAt);
+		await expectPong(sibling);
+		await expectPong(stranger);
+		expect(recorded).toEqual([{ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" }]);
+	});
+
+	test("deleting by token id (what list answers show) also closes the socket", async () => {
+		const session = await login("superhero1");
+		const target = await connect("superhero1", session);
+		const startedAt = performance.now();
+		await call("DELETE", `/v3/users/superhero1/auth_tokens/${session.tokenId}`, { key: seed.restApiKey });
+		await expectRevoked(target, "revoked", "token delete by id", startedAt);
+	});
+
+	test("flushing a user's tokens closes all of that user's sockets only", async () => {
+		const first = await connect("superhero1");
+		const second = await connect("superhero1");
+		const stranger = await connect("superhero2");
+		const startedAt = performance.now();
+		await call("DELETE", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey });
+		await expectRevoked(first, "revoked", "flush (1st socket)", startedAt);
+		await expectRevoked(second, "revoked", "flush (2nd socket)", startedAt);
+		await expectPong(stranger);
+	});
+
+	test("DELETE /me closes the socket with reason logged_out", async () => {
+		const session = await login("superhero1");
+		const client = await connect("superhero1", session);
+		const sibling = await connect("superhero1");
+		const startedAt = performance.now();
+		await call("DELETE", "/v3.0/me", { token: session.token });
+		await expectRevoked(client, "logged_out", "DELETE /me", startedAt);
+		await expectPong(sibling);
+	});
+
+	test("soft-deleting the user closes every socket of theirs with user_deleted", async () => {
+		const first = await connect("superhero1");
+		const second = await connect("superhero1");
+		const stranger = await connect("superhero2");
+		const startedAt = performance.now();
+		await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: {} });
+		await expectRevoked(first, "user_deleted", "user soft delete", startedAt);
+		await expectRevoked(second, "user_deleted", "user soft delete (2nd)", startedAt);
+		await expectPong(stranger);
+	});
+
+	test("permanently deleting the user closes every socket of theirs with user_deleted", async () => {
+		const client = await connect("superhero1");
+		const stranger = await connect("superhero2");
+		const startedAt = performance.now();
+		await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: { permanent: true } });
+		await expectRevoked(client, "user_deleted", "user permanent delete", startedAt);
+		await expectPong(stranger);
+	});
+
+	test("minting a 101st token evicts the oldest and closes its socket", async () => {
+		const oldest = await login("superhero1");
+		const client = await connect("superhero1", oldest);
+		for (let i = 0; i < 99; i++) {
+			// Eviction goes by creation time; distinct times make "oldest" unambiguous.
+			clock.advance(1);
+			await call("POST", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey, body: {} });
+		}
+		await expectPong(client);
+		clock.advance(1);
+		const startedAt = performance.now();
+		await call("POST", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey, body: {} });
+		await expectRevoked(client, "revoked", "eviction past 100", startedAt);
+	});
+
+	test("a revocation published on the bus closes with its reason (expired)", async () => {
+		const session = await login("superhero1");
+		const client = await connect("superhero1", session);
+		const startedAt = performance.now();
+		await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "expired" });
+		await expectRevoked(client, "expired", "bus publish", startedAt);
+	});
+
+	test("a revocation of another app's token id closes nothing", async () => {
+		const session = await login("superhero1");
+		const client = await connect("superhero1", session);
+		await running.revocationBus.publish({
+			appId: "otherapp",
+			tokenIds: [session.tokenId],
+			uid: "superhero1",
+			reason: "revoked",
+		});
+		await expectPong(client);
+	});
+
+	test("a token revoked while its auth frame is being verified still closes with 4001", async () => {
+		let release: () => void = () => {};
+		const gate = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		let entered: () => void = () => {};
+		const verifying = new Promise<void>((resolve) => {
+			entered = resolve;
+		});
+		const session = await login("superhero1");
+		await running.close();
+		const gated = Object.create(store) as KyselyStore;
+		gated.getSession = async (id: string): Promise<Session | null> => {
+			entered();
+			await gate;
+			return await store.getSession(id);
+		};
+		await startWith({ store: gated });
+		const client = await openClient(wsURL);
+		client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
+		await within(verifying, "verification to start");
+		await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" });
+		release();
+		expect(await within(client.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+		expect(running.hub.liveTokenIds()).toEqual([]);
+	});
+
+	test("liveTokenIds + closeTokens let a node close sockets whose tokens vanished without a notification", async () => {
+		const gone = await login("superhero1");
+		const goneClient = await connect("superhero1", gone);
+		const kept = await login("superhero2");
+		const keptClient = await connect("superhero2", kept);
+		await store.deleteAuthToken(gone.tokenId);
+		const live = running.hub.liveTokenIds();
+		const existing = new Set(await store.findExistingAuthTokenIds(live));
+		const missing = live.filter((id) => !existing.has(id));
+		expect(missing).toEqual([gone.tokenId]);
+		expect(running.hub.closeTokens(missing, "revoked")).toBe(1);
+		expect(await within(goneClient.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+		await expectPong(keptClient);
+		expect(running.hub.liveTokenIds()).toEqual([kept.tokenId]);
+	});
+});
+
+describe("shutdown", () => {
+	test("close() closes every socket with 1001, authenticated or not, then the server", async () => {
+		const authenticated = await connect("superhero1");
+		const pending = await openClient(wsURL);
+		await running.close();
+		expect(await within(authenticated.closed, "close")).toMatchObject({ code: 1001, reason: "server_shutdown" });
+		expect(await within(pending.closed, "close")).toMatchObject({ code: 1001, reason: "server_shutdown" });
+		expect(running.hub.connectionCount()).toBe(0);
+		await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+		await startWith();
+	});
+});
