@@ -47,7 +47,12 @@ export function printTable(
 
 /** `error: CODE: message` for domain errors; anything else is reported without internals. */
 export function formatError(error: unknown): string {
-	if (error instanceof LatchkeyError) return `error: ${error.code}: ${error.message}`;
+	if (error instanceof LatchkeyError) {
+		const details = Object.entries(error.details)
+			.filter(([, messages]) => Array.isArray(messages))
+			.map(([field, messages]) => `${field}: ${(messages as unknown[]).join(" ")}`);
+		return `error: ${error.code}: ${error.message}${details.length > 0 ? ` (${details.join("; ")})` : ""}`;
+	}
 	if (error instanceof ConfigError) return `error: ERR_CONFIG: ${error.message}`;
 	if (error instanceof Error) return `error: ERR_INTERNAL: ${error.message}`;
 	return "error: ERR_INTERNAL: unknown failure";

@@ -1,0 +1,113 @@
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { parseArgs, promisify } from "node:util";
+import type { Command } from "../context.ts";
+import { UsageError } from "../output.ts";
+
+const run$ = promisify(execFile);
+
+// The system binary, by absolute path: a PATH lookup could pick up something else.
+const OPENSSL = "/usr/bin/openssl";
+export const DEV_CERT_FILE = "dev-cert.pem";
+export const DEV_KEY_FILE = "dev-key.pem";
+const DEFAULT_DAYS = 30;
+const SUBJECT_ALT_NAMES = "DNS:localhost,IP:127.0.0.1,IP:::1";
+
+function quoteForShell(value: string): string {
+	return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+function parseDays(value: string | undefined): number {
+	if (value === undefined) return DEFAULT_DAYS;
+	const days = Number(value);
+	if (!/^\d+$/.test(value) || days < 1 || days > 825)
+		throw new UsageError("--days must be a whole number from 1 to 825");
+	return days;
+}
+
+function describeFailure(error: unknown): string {
+	if (error instanceof Error && "code" in error && error.code === "ENOENT") return `${OPENSSL} was not found`;
+	const stderr = error instanceof Error && "stderr" in error ? String(error.stderr).trim() : "";
+	return stderr.split("\n").at(-1) || (error instanceof Error ? error.message : "openssl failed");
+}
+
+/**
+ * `latchkey dev-cert [--force] [--days N] [--json]`: writes a self-signed certificate for localhost and
+ * 127.0.0.1 into the data dir, for trying HTTPS/WSS locally (the official SDK only speaks https and wss).
+ */
+export const run: Command = async (args, context) => {
+	const { values } = parseArgs({
+		args,
+		options: { json: { type: "boolean" }, force: { type: "boolean" }, days: { type: "string" } },
+		strict: true,
+	});
+	const days = parseDays(values.days);
+	const dataDir = context.config.dataDir;
+	const certFile = path.join(dataDir, DEV_CERT_FILE);
+	const keyFile = path.join(dataDir, DEV_KEY_FILE);
+	const existing = [certFile, keyFile].filter((file) => existsSync(file));
+	if (existing.length > 0 && !values.force) {
+		context.stderr(`error: ERR_CERT_EXISTS: ${existing.join(" and ")} already exists; pass --force to replace it.`);
+		return 1;
+	}
+
+	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+	// Written in a private scratch dir and renamed into place, so the key is never readable by others and a
+	// failed run leaves the previous pair intact.
+	const scratch = mkdtempSync(path.join(dataDir, ".dev-cert-"));
+	try {
+		const scratchKey = path.join(scratch, DEV_KEY_FILE);
+		const scratchCert = path.join(scratch, DEV_CERT_FILE);
+		await run$(OPENSSL, [
+			"req",
+			"-x509",
+			"-newkey",
+			"ec",
+			"-pkeyopt",
+			"ec_paramgen_curve:prime256v1",
+			"-nodes",
+			"-keyout",
+			scratchKey,
+			"-out",
+			scratchCert,
+			"-days",
+			String(days),
+			"-subj",
+			"/CN=localhost",
+			"-addext",
+			`subjectAltName=${SUBJECT_ALT_NAMES}`,
+		]);
+		chmodSync(scratchKey, 0o600);
+		renameSync(scratchKey, keyFile);
+		renameSync(scratchCert, certFile);
+	} catch (error) {
+		context.stderr(`error: ERR_OPENSSL_FAILED: could not create the certificate: ${describeFailure(error)}`);
+		return 1;
+	} finally {
+		rmSync(scratch, { recursive: true, force: true });
+	}
+
+	const env = {
+		LATCHKEY_TLS_CERT: certFile,
+		LATCHKEY_TLS_KEY: keyFile,
+		LATCHKEY_PUBLIC_URL: `https://127.0.0.1:${context.config.port}`,
+	};
+	if (values.json) {
+		context.stdout(JSON.stringify({ certFile, keyFile, days, subjectAltNames: SUBJECT_ALT_NAMES, env }, null, 2));
+		return 0;
+	}
+	const line = Object.entries(env)
+		.map(([name, value]) => `${name}=${quoteForShell(value)}`)
+		.join(" ");
+	context.stdout(`Wrote a self-signed development certificate for localhost, 127.0.0.1 and ::1 (${days} days):`);
+	context.stdout(`  certificate  ${certFile}`);
+	context.stdout(`  private key  ${keyFile} (mode 0600)`);
+	context.stdout("Serve HTTPS and WSS with:");
+	context.stdout(`  ${line} npm start`);
+	context.stdout(`Node clients trust it with NODE_EXTRA_CA_CERTS=${quoteForShell(certFile)}; browsers will warn.`);
+	context.stdout(
+		"For development only: in production use a real certificate or a TLS-terminating proxy (docs/tls.md).",
+	);
+	return 0;
+};
