@@ -48,7 +48,8 @@ export const run: Command = async (args, context) => {
 	const keyFile = path.join(dataDir, DEV_KEY_FILE);
 	const existing = [certFile, keyFile].filter((file) => existsSync(file));
 	if (existing.length > 0 && !values.force) {
-		context.stderr(`error: ERR_CERT_EXISTS: ${existing.join(" and ")} already exists; pass --force to replace it.`);
+		const what = existing.length === 1 ? `${existing[0]} already exists` : `${certFile} and ${keyFile} already exist`;
+		context.stderr(`error: ERR_CERT_EXISTS: ${what}; pass --force to replace them.`);
 		return 1;
 	}
 
