@@ -19,9 +19,12 @@ import type {
 	AuthTokenPatch,
 	AuthTokenRecord,
 	KeyScope,
+	OperatorRecord,
+	OperatorSessionRecord,
 	Page,
 	PageRequest,
 	Session,
+	SetupTokenRecord,
 	Store,
 	UserPatch,
 	UserQuery,
@@ -360,7 +363,243 @@ export class KyselyStore implements Store {
 
 	async findExistingAuthTokenIds(ids: string[]): Promise<string[]> {
 		if (ids.length === 0) return [];
-		const rows = await this.db.selectFrom("auth_tokens").select("id").where("id", "in", ids).execute();
+		// A token of a deactivated user still exists but no longer works, so it does not count as live.
+		const rows = await this.db
+			.selectFrom("auth_tokens")
+			.innerJoin("users", (join) =>
+				join.onRef("users.app_id", "=", "auth_tokens.app_id").onRef("users.uid", "=", "auth_tokens.uid"),
+			)
+			.select("auth_tokens.id")
+			.where("auth_tokens.id", "in", ids)
+			.where("users.deactivated_at", "is", null)
+			.execute();
 		return rows.map((row) => row.id);
 	}
+
+	// ---- Dashboard (issue 8): operators, their sessions, setup tokens, login failures ----
+
+	private get dashboardDb(): Kysely<Tables & DashboardTables> {
+		return this.db.withTables<DashboardTables>();
+	}
+
+	async countOperators(): Promise<number> {
+		const { count } = await this.dashboardDb
+			.selectFrom("operators")
+			.select((eb) => eb.fn.countAll<number | string>().as("count"))
+			.executeTakeFirstOrThrow();
+		return toNumber(count);
+	}
+
+	async insertOperator(operator: OperatorRecord): Promise<boolean> {
+		const result = await this.dashboardDb
+			.insertInto("operators")
+			.values(operatorToRow(operator, null))
+			.onConflict((oc) => oc.column("email_lower").doNothing())
+			.executeTakeFirst();
+		return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+	}
+
+	async getOperatorByEmail(emailLower: string): Promise<OperatorRecord | null> {
+		const row = await this.dashboardDb
+			.selectFrom("operators")
+			.selectAll()
+			.where("email_lower", "=", emailLower)
+			.executeTakeFirst();
+		return row ? operatorFromRow(row) : null;
+	}
+
+	async insertSetupToken(token: SetupTokenRecord): Promise<void> {
+		await this.dashboardDb.transaction().execute(async (trx) => {
+			await trx.deleteFrom("setup_tokens").where("expires_at", "<=", token.createdAt).execute();
+			await trx
+				.insertInto("setup_tokens")
+				.values({
+					id: token.id,
+					secret_hash: token.secretHash,
+					created_at: token.createdAt,
+					expires_at: token.expiresAt,
+				})
+				.execute();
+		});
+	}
+
+	async getSetupToken(id: string): Promise<SetupTokenRecord | null> {
+		const row = await this.dashboardDb.selectFrom("setup_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+		return row
+			? {
+					id: row.id,
+					secretHash: row.secret_hash,
+					createdAt: toNumber(row.created_at),
+					expiresAt: toNumber(row.expires_at),
+				}
+			: null;
+	}
+
+	async claimSetupToken(id: string, secretHash: string, now: number, operator: OperatorRecord): Promise<boolean> {
+		return await this.dashboardDb.transaction().execute(async (trx) => {
+			// DELETE … RETURNING consumes the token atomically: of two requests with the same link, one gets the row.
+			const consumed = await trx
+				.deleteFrom("setup_tokens")
+				.where("id", "=", id)
+				.where("secret_hash", "=", secretHash)
+				.where("expires_at", ">", now)
+				.returning("id")
+				.execute();
+			if (consumed.length === 0) return false;
+			const { count } = await trx
+				.selectFrom("operators")
+				.select((eb) => eb.fn.countAll<number | string>().as("count"))
+				.executeTakeFirstOrThrow();
+			if (toNumber(count) > 0) return false;
+			// The unique setup_claim makes a second first operator (another link, another node) a no-op.
+			const inserted = await trx
+				.insertInto("operators")
+				.values(operatorToRow(operator, 1))
+				.onConflict((oc) => oc.column("setup_claim").doNothing())
+				.executeTakeFirst();
+			if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) return false;
+			await trx.deleteFrom("setup_tokens").execute();
+			return true;
+		});
+	}
+
+	async insertOperatorSession(session: OperatorSessionRecord, options: { pruneCreatedBefore: number }): Promise<void> {
+		await this.dashboardDb.transaction().execute(async (trx) => {
+			await trx.deleteFrom("operator_sessions").where("created_at", "<", options.pruneCreatedBefore).execute();
+			await trx
+				.insertInto("operator_sessions")
+				.values({
+					id: session.id,
+					operator_id: session.operatorId,
+					secret_hash: session.secretHash,
+					created_at: session.createdAt,
+					last_seen_at: session.lastSeenAt,
+				})
+				.execute();
+		});
+	}
+
+	async getOperatorSession(id: string): Promise<{ session: OperatorSessionRecord; operator: OperatorRecord } | null> {
+		const row = await this.dashboardDb
+			.selectFrom("operator_sessions")
+			.innerJoin("operators", "operators.id", "operator_sessions.operator_id")
+			.select([
+				"operator_sessions.id as session_id",
+				"operator_sessions.secret_hash as session_secret_hash",
+				"operator_sessions.created_at as session_created_at",
+				"operator_sessions.last_seen_at as session_last_seen_at",
+				"operators.id",
+				"operators.email",
+				"operators.email_lower",
+				"operators.password_hash",
+				"operators.setup_claim",
+				"operators.created_at",
+			])
+			.where("operator_sessions.id", "=", id)
+			.executeTakeFirst();
+		if (!row) return null;
+		return {
+			session: {
+				id: row.session_id,
+				operatorId: row.id,
+				secretHash: row.session_secret_hash,
+				createdAt: toNumber(row.session_created_at),
+				lastSeenAt: toNumber(row.session_last_seen_at),
+			},
+			operator: operatorFromRow(row),
+		};
+	}
+
+	async touchOperatorSession(id: string, lastSeenAt: number): Promise<void> {
+		await this.dashboardDb
+			.updateTable("operator_sessions")
+			.set({ last_seen_at: lastSeenAt })
+			.where("id", "=", id)
+			.execute();
+	}
+
+	async deleteOperatorSession(id: string): Promise<void> {
+		await this.dashboardDb.deleteFrom("operator_sessions").where("id", "=", id).execute();
+	}
+
+	async countLoginFailures(emailLower: string, since: number): Promise<number> {
+		const { count } = await this.dashboardDb
+			.selectFrom("login_failures")
+			.select((eb) => eb.fn.countAll<number | string>().as("count"))
+			.where("email_lower", "=", emailLower)
+			.where("failed_at", ">", since)
+			.executeTakeFirstOrThrow();
+		return toNumber(count);
+	}
+
+	async recordLoginFailure(emailLower: string, failedAt: number, options: { pruneBefore: number }): Promise<void> {
+		await this.dashboardDb.transaction().execute(async (trx) => {
+			await trx
+				.deleteFrom("login_failures")
+				.where("email_lower", "=", emailLower)
+				.where("failed_at", "<=", options.pruneBefore)
+				.execute();
+			await trx.insertInto("login_failures").values({ email_lower: emailLower, failed_at: failedAt }).execute();
+		});
+	}
+
+	async clearLoginFailures(emailLower: string): Promise<void> {
+		await this.dashboardDb.deleteFrom("login_failures").where("email_lower", "=", emailLower).execute();
+	}
+
+	async countAppAuthTokens(appId: string): Promise<number> {
+		const { count } = await this.db
+			.selectFrom("auth_tokens")
+			.select((eb) => eb.fn.countAll<number | string>().as("count"))
+			.where("app_id", "=", appId)
+			.executeTakeFirstOrThrow();
+		return toNumber(count);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dashboard (issue 8): its tables and row mapping. Kept here rather than in rows.ts so the dashboard's
+// storage is one section; `withTables` adds these tables to the typed database above.
+// ---------------------------------------------------------------------------------------------------------
+
+// A type alias, not an interface: withTables needs the implicit index signature.
+type DashboardTables = {
+	operators: {
+		id: string;
+		email: string;
+		email_lower: string;
+		password_hash: string;
+		setup_claim: number | null;
+		created_at: number | string;
+	};
+	operator_sessions: {
+		id: string;
+		operator_id: string;
+		secret_hash: string;
+		created_at: number | string;
+		last_seen_at: number | string;
+	};
+	setup_tokens: { id: string; secret_hash: string; created_at: number | string; expires_at: number | string };
+	login_failures: { email_lower: string; failed_at: number | string };
+};
+
+function operatorFromRow(row: DashboardTables["operators"]): OperatorRecord {
+	return {
+		id: row.id,
+		email: row.email,
+		emailLower: row.email_lower,
+		passwordHash: row.password_hash,
+		createdAt: toNumber(row.created_at),
+	};
+}
+
+function operatorToRow(operator: OperatorRecord, setupClaim: number | null): DashboardTables["operators"] {
+	return {
+		id: operator.id,
+		email: operator.email,
+		email_lower: operator.emailLower,
+		password_hash: operator.passwordHash,
+		setup_claim: setupClaim,
+		created_at: operator.createdAt,
+	};
 }

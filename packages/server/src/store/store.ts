@@ -134,6 +134,71 @@ export interface Store {
 	deleteAuthToken(id: string): Promise<boolean>;
 	/** Deletes every token of a user; returns their ids. */
 	deleteUserAuthTokens(appId: string, uid: string): Promise<string[]>;
-	/** Which of these token ids still exist (for re-checking live sockets after a missed notification). */
+	/**
+	 * Which of these token ids still work: the token exists and its user is active. For re-checking live
+	 * sockets after a missed notification or a revocation made by another process.
+	 */
 	findExistingAuthTokenIds(ids: string[]): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dashboard (issue 8): operators of the admin console, their sessions, the one-time setup link, and the
+// login-failure counters. Declared as a second part of `Store` (interface merging) so it stays in one place.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface OperatorRecord {
+	id: string;
+	email: string;
+	/** The email folded to lower case: the unique login name. */
+	emailLower: string;
+	/** An Argon2id PHC string; never shown or logged. */
+	passwordHash: string;
+	createdAt: number;
+}
+
+export interface OperatorSessionRecord {
+	id: string;
+	operatorId: string;
+	secretHash: string;
+	createdAt: number;
+	lastSeenAt: number;
+}
+
+export interface SetupTokenRecord {
+	id: string;
+	secretHash: string;
+	createdAt: number;
+	expiresAt: number;
+}
+
+export interface Store {
+	countOperators(): Promise<number>;
+	/** False when the email is taken. */
+	insertOperator(operator: OperatorRecord): Promise<boolean>;
+	getOperatorByEmail(emailLower: string): Promise<OperatorRecord | null>;
+
+	/** Stores a setup token and deletes the expired ones. */
+	insertSetupToken(token: SetupTokenRecord): Promise<void>;
+	getSetupToken(id: string): Promise<SetupTokenRecord | null>;
+	/**
+	 * In one transaction: deletes the live token `id` whose secret hashes to `secretHash`, and creates
+	 * `operator` as the first operator. False (and nothing created) when the token is unknown, used or
+	 * expired at `now`, or an operator already exists; exactly one of several racers wins. Using a link
+	 * voids every other setup link.
+	 */
+	claimSetupToken(id: string, secretHash: string, now: number, operator: OperatorRecord): Promise<boolean>;
+
+	/** Stores a session and deletes every session created before `pruneCreatedBefore`. */
+	insertOperatorSession(session: OperatorSessionRecord, options: { pruneCreatedBefore: number }): Promise<void>;
+	getOperatorSession(id: string): Promise<{ session: OperatorSessionRecord; operator: OperatorRecord } | null>;
+	touchOperatorSession(id: string, lastSeenAt: number): Promise<void>;
+	deleteOperatorSession(id: string): Promise<void>;
+
+	countLoginFailures(emailLower: string, since: number): Promise<number>;
+	/** Records one failed login and deletes that email's failures older than `pruneBefore`. */
+	recordLoginFailure(emailLower: string, failedAt: number, options: { pruneBefore: number }): Promise<void>;
+	clearLoginFailures(emailLower: string): Promise<void>;
+
+	/** How many auth tokens the app's users hold (the dashboard's overview). */
+	countAppAuthTokens(appId: string): Promise<number>;
 }
