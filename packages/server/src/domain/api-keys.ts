@@ -143,9 +143,9 @@ export async function updateApiKey(
 	input: unknown,
 	caller: ApiKeyRecord | null,
 ): Promise<ApiKeyRecord> {
+	const parsed = parseInput(updateApiKeySchema, input);
 	const key = await getApiKey(deps, appId, reference);
 	refuseSelfAction(caller, key);
-	const parsed = parseInput(updateApiKeySchema, input);
 	const updated = await deps.store.updateApiKey(appId, key.id, parsed);
 	if (!updated) throw apiKeyNotFound(reference);
 	return updated;

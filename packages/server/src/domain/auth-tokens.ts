@@ -55,8 +55,9 @@ export async function createAuthToken(
 	uid: string,
 	input: unknown = {},
 ): Promise<{ token: AuthTokenRecord; plaintext: string }> {
-	const user = await getActiveUser(deps, appId, uid);
+	// Validation comes before existence, the order CometChat answers in.
 	const parsed = parseInput(createAuthTokenSchema, input ?? {});
+	const user = await getActiveUser(deps, appId, uid);
 	const credential = generateCredential(AUTH_TOKEN_PREFIX);
 	const token: AuthTokenRecord = {
 		id: credential.id,
@@ -148,8 +149,8 @@ export async function updateAuthToken(
 	reference: string,
 	input: unknown,
 ): Promise<AuthTokenRecord> {
-	const token = await findUserAuthToken(deps, appId, uid, reference);
 	const parsed = parseInput(updateAuthTokenSchema, input);
+	const token = await findUserAuthToken(deps, appId, uid, reference);
 	const updated = await deps.store.updateAuthToken(token.id, parsed);
 	if (!updated) throw new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
 	return updated;

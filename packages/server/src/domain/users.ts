@@ -129,8 +129,9 @@ export async function updateUser(
 	input: unknown,
 	options: { allowRole?: boolean } = {},
 ): Promise<UserRecord> {
-	const user = await getActiveUser(deps, appId, uid);
+	// Validation comes before existence, the order CometChat answers in.
 	const parsed = parseInput(updateUserSchema, input);
+	const user = await getActiveUser(deps, appId, uid);
 	const { unset = [], role, ...fields } = parsed;
 	const patch = { ...fields, ...(options.allowRole !== false && role !== undefined && { role }) };
 	const updated = await deps.store.updateUser(appId, user.uid, { ...patch, updatedAt: deps.clock.now() }, unset);
