@@ -191,7 +191,7 @@ describe("realtime auth", () => {
 		const client = await connect("superhero1", session);
 		expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
 		expect(running.hub.connectionCount()).toBe(1);
-		expect(timers.pending.size).toBe(0);
+		expect([...timers.pending.values()].filter((timer) => timer.ms === 5_000)).toEqual([]);
 		expect(client.isOpen()).toBe(true);
 	});
 
@@ -434,6 +434,20 @@ describe("revocation closes sockets with 4001", () => {
 		expect(await within(goneClient.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
 		await expectPong(keptClient);
 		expect(running.hub.liveTokenIds()).toEqual([kept.tokenId]);
+	});
+
+	test("the periodic reconcile closes sockets of tokens deleted by another process (e.g. the CLI)", async () => {
+		const gone = await login("superhero1");
+		const goneClient = await connect("superhero1", gone);
+		const keptClient = await connect("superhero2");
+		// Straight in the store, as `latchkey tokens delete` does from its own process: no revocation reaches us.
+		await store.deleteAuthToken(gone.tokenId);
+		await expectPong(goneClient);
+		const closed = goneClient.closed;
+		expect(timers.fire(30_000)).toBe(1);
+		expect(await within(closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+		await expectPong(keptClient);
+		expect([...timers.pending.values()].filter((timer) => timer.ms === 30_000)).toHaveLength(1);
 	});
 });
 

@@ -38,6 +38,11 @@ export interface RealtimeHubOptions {
 	shutdownGraceMs?: number;
 	/** Largest frame accepted; the SDK's auth frame is about 1 KB. */
 	maxPayloadBytes?: number;
+	/**
+	 * How often live sockets are checked against the store (`reconcile()`), catching revocations this node never
+	 * heard of (another process such as the CLI, or a missed cross-node notification). 0 turns it off.
+	 */
+	reconcileIntervalMs?: number;
 	setTimer?: SetTimer;
 }
 
@@ -58,11 +63,16 @@ export interface RealtimeHub extends RevocationPublisher {
 	liveTokenIds(): string[];
 	/** Closes with 4001 and `reason` every socket of these tokens; returns how many closed. */
 	closeTokens(tokenIds: readonly string[], reason: RevocationReason): number;
+	/** Closes (4001 "revoked") every socket whose token no longer exists in the store; returns how many. */
+	reconcile(): Promise<number>;
 	/** Open sockets, authenticated or not. */
 	connectionCount(): number;
 	/** Refuses new sockets, closes every socket with 1001 and waits (bounded) for them to go. */
 	close(): Promise<void>;
 }
+
+/** Ids per `findExistingAuthTokenIds` call, to keep each query's parameter list bounded. */
+const RECONCILE_BATCH = 500;
 
 const realSetTimer: SetTimer = (callback, ms) => {
 	const timer = setTimeout(callback, ms);
@@ -95,6 +105,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	const authTimeoutMs = options.authTimeoutMs ?? 5_000;
 	const shutdownGraceMs = options.shutdownGraceMs ?? 2_000;
 	const setTimer = options.setTimer ?? realSetTimer;
+	const reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
 	const registry = new SocketRegistry();
 	const sockets = new Set<WebSocket>();
@@ -180,6 +191,16 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	}
 
 	const unsubscribe = deps.bus?.subscribe((revocation) => hub.publish(revocation));
+	let cancelReconcile = (): void => {};
+	function scheduleReconcile(): void {
+		if (reconcileIntervalMs <= 0 || closing) return;
+		cancelReconcile = setTimer(() => {
+			hub
+				.reconcile()
+				.catch((error: unknown) => log.error({ err: error }, "realtime reconcile failed"))
+				.finally(scheduleReconcile);
+		}, reconcileIntervalMs);
+	}
 
 	const hub: RealtimeHub = {
 		handleUpgrade(request, socket, head) {
@@ -205,9 +226,22 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 				reason,
 			);
 		},
+		async reconcile() {
+			const live = registry.listTokenIds();
+			const existing = new Set<string>();
+			for (let start = 0; start < live.length; start += RECONCILE_BATCH) {
+				const batch = live.slice(start, start + RECONCILE_BATCH);
+				for (const id of await deps.domain.store.findExistingAuthTokenIds(batch)) existing.add(id);
+			}
+			return hub.closeTokens(
+				live.filter((id) => !existing.has(id)),
+				"revoked",
+			);
+		},
 		connectionCount: () => sockets.size,
 		async close() {
 			closing = true;
+			cancelReconcile();
 			unsubscribe?.();
 			const open = [...sockets];
 			await new Promise<void>((resolve) => {
@@ -231,5 +265,6 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			await new Promise<void>((resolve) => wss.close(() => resolve()));
 		},
 	};
+	scheduleReconcile();
 	return hub;
 }
