@@ -3,6 +3,8 @@ import { systemClock } from "../domain/clock.ts";
 import type { DomainDeps } from "../domain/deps.ts";
 import { noRevocations } from "../domain/revocations.ts";
 import { openStore } from "../open-store.ts";
+import { createPostgresRevocationBus } from "../realtime/postgres-revocation-bus.ts";
+import type { RevocationBus } from "../realtime/revocation-bus.ts";
 import type { Store } from "../store/store.ts";
 import * as apps from "./commands/apps.ts";
 import * as keys from "./commands/keys.ts";
@@ -55,6 +57,7 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 		return 2;
 	}
 	let store: Store | null = null;
+	let bus: RevocationBus | null = null;
 	try {
 		const config = readConfig(io.env, io.cwd);
 		let domain: DomainDeps | null = null;
@@ -65,7 +68,10 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 			async openDomain() {
 				if (!domain) {
 					store = await openStore(config);
-					domain = { store, clock: systemClock, revocations: noRevocations };
+					// On PostgreSQL the CLI's revocations reach every node's sockets at once; on SQLite the
+					// server's periodic re-check closes them.
+					bus = config.databaseURL ? await createPostgresRevocationBus({ url: config.databaseURL }) : null;
+					domain = { store, clock: systemClock, revocations: bus ?? noRevocations };
 				}
 				return domain;
 			},
@@ -83,6 +89,7 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 		io.stderr(formatError(error));
 		return 1;
 	} finally {
+		await (bus as RevocationBus | null)?.close();
 		await (store as Store | null)?.close();
 	}
 }

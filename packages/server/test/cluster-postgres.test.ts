@@ -1,0 +1,178 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { WebSocket } from "ws";
+import type { Credentials } from "../src/bootstrap.ts";
+import { findFreePort, makeTempDir, type ServerProcess, startServerProcess } from "./process.ts";
+
+const url = process.env.DATABASE_URL;
+
+interface Json {
+	data?: Record<string, unknown> & { authToken?: string; jwt?: string };
+	error?: { code: string };
+	meta?: { pagination: { total: number } };
+}
+
+async function call(
+	base: string,
+	method: string,
+	pathname: string,
+	headers: Record<string, string>,
+	body?: unknown,
+): Promise<{ status: number; json: Json }> {
+	const res = await fetch(`${base}${pathname}`, {
+		method,
+		headers: { ...headers, ...(body !== undefined && { "content-type": "application/json" }) },
+		...(body !== undefined && { body: JSON.stringify(body) }),
+	});
+	return { status: res.status, json: (await res.json()) as Json };
+}
+
+/** A database of its own for this run, dropped afterwards. */
+async function createDatabase(baseURL: string): Promise<{ url: string; drop(): Promise<void> }> {
+	const name = `latchkey_cluster_${randomBytes(5).toString("hex")}`;
+	const admin = new pg.Client({ connectionString: baseURL });
+	await admin.connect();
+	await admin.query(`create database ${name}`);
+	await admin.end();
+	const dbURL = new URL(baseURL);
+	dbURL.pathname = `/${name}`;
+	return {
+		url: dbURL.toString(),
+		async drop() {
+			const client = new pg.Client({ connectionString: baseURL });
+			await client.connect();
+			await client.query(`drop database if exists ${name} with (force)`);
+			await client.end();
+		},
+	};
+}
+
+describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
+	let database: { url: string; drop(): Promise<void> };
+	const nodes: ServerProcess[] = [];
+	let baseA = "";
+	let baseB = "";
+	let credentials: Credentials;
+
+	beforeAll(async () => {
+		database = await createDatabase(url as string);
+		const [portA, portB] = [await findFreePort(), await findFreePort()];
+		const dirA = makeTempDir("node-a");
+		// A starts first and creates the app; B finds it in the shared database.
+		nodes.push(await startServerProcess({ PORT: String(portA), LATCHKEY_DATA_DIR: dirA, DATABASE_URL: database.url }));
+		nodes.push(
+			await startServerProcess({
+				PORT: String(portB),
+				LATCHKEY_DATA_DIR: makeTempDir("node-b"),
+				DATABASE_URL: database.url,
+			}),
+		);
+		baseA = `http://127.0.0.1:${portA}`;
+		baseB = `http://127.0.0.1:${portB}`;
+		credentials = JSON.parse(readFileSync(path.join(dirA, "credentials.json"), "utf8")) as Credentials;
+	}, 60_000);
+
+	afterAll(async () => {
+		await Promise.all(nodes.map((node) => node.stop()));
+		await database?.drop();
+	});
+
+	test("a token deleted through node A closes its socket on node B", async () => {
+		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
+		expect((await call(baseA, "POST", "/v3/users", rest, { uid: "ada", name: "Ada" })).status).toBe(200);
+		const token = String((await call(baseA, "POST", "/v3/users/ada/auth_tokens", rest)).json.data?.authToken);
+		const me = await call(
+			baseB,
+			"PUT",
+			"/v3.0/me",
+			{ appid: credentials.appId, authtoken: token },
+			{ platform: "WEB" },
+		);
+		const jwt = String(me.json.data?.jwt);
+
+		const socket = new WebSocket(`ws://${baseB.slice("http://".length)}/`);
+		const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => {
+			socket.on("close", (code, reason) => resolve({ code, reason: reason.toString(), at: performance.now() }));
+		});
+		socket.on("error", () => {});
+		const authenticated = new Promise<unknown>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error("no auth answer within 10 s")), 10_000);
+			socket.on("message", (data) => {
+				const frame = JSON.parse(data.toString()) as { type?: string; body?: unknown };
+				if (frame.type === "auth") {
+					clearTimeout(timer);
+					resolve(frame.body);
+				}
+			});
+		});
+		await new Promise<void>((resolve) => socket.once("open", () => resolve()));
+		socket.send(
+			JSON.stringify({
+				appId: credentials.appId,
+				deviceId: "dev-1",
+				type: "auth",
+				sender: "ada",
+				body: { auth: jwt, deviceId: "dev-1" },
+			}),
+		);
+		expect(await authenticated).toEqual({ code: "200", status: "OK" });
+
+		const tokenId = token.split(".")[0];
+		const started = performance.now();
+		expect((await call(baseA, "DELETE", `/v3/users/ada/auth_tokens/${tokenId}`, rest)).status).toBe(200);
+		const result = await Promise.race([
+			closed,
+			new Promise<never>((_, reject) =>
+				setTimeout(() => reject(new Error("socket on node B still open after 10 s")), 10_000),
+			),
+		]);
+		console.log(`cross-node revocation-to-close: ${(result.at - started).toFixed(1)} ms (delete on A, socket on B)`);
+		expect({ code: result.code, reason: result.reason }).toEqual({ code: 4001, reason: "revoked" });
+	});
+
+	test("concurrent creates of one uid through both nodes yield exactly one user", async () => {
+		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
+		const results = await Promise.all(
+			Array.from({ length: 20 }, (_, i) =>
+				call(i % 2 === 0 ? baseA : baseB, "POST", "/v3/users", rest, { uid: "Twin", name: `Twin ${i}` }),
+			),
+		);
+		expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+		const refused = results.filter((r) => r.status !== 200);
+		expect(refused).toHaveLength(19);
+		for (const r of refused)
+			expect({ status: r.status, code: r.json.error?.code }).toEqual({ status: 400, code: "ERR_UID_ALREADY_EXISTS" });
+	});
+
+	test("150 concurrent token creates for one user through both nodes leave exactly 100 live tokens", async () => {
+		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
+		expect((await call(baseA, "POST", "/v3/users", rest, { uid: "busy", name: "Busy" })).status).toBe(200);
+		const results = await Promise.all(
+			Array.from({ length: 150 }, (_, i) =>
+				call(i % 2 === 0 ? baseA : baseB, "POST", "/v3/users/busy/auth_tokens", rest),
+			),
+		);
+		expect(results.map((r) => r.status)).toEqual(Array.from({ length: 150 }, () => 200));
+		const list = await call(baseB, "GET", "/v3/users/busy/auth_tokens?perPage=100", rest);
+		expect(list.json.meta?.pagination.total).toBe(100);
+		// Exactly the 100 listed still work, on either node; the 50 evicted are refused like any unknown token.
+		const checks = await Promise.all(
+			results.map((r, i) =>
+				call(i % 2 === 0 ? baseB : baseA, "GET", "/v3.0/me", {
+					appid: credentials.appId,
+					authtoken: String(r.json.data?.authToken),
+				}),
+			),
+		);
+		expect(checks.filter((c) => c.status === 200)).toHaveLength(100);
+		for (const c of checks.filter((check) => check.status !== 200)) {
+			expect({ status: c.status, code: c.json.error?.code }).toEqual({
+				status: 401,
+				code: "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+			});
+		}
+	});
+});
