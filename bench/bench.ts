@@ -1,0 +1,108 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import os from "node:os";
+import type { LoadSettings } from "./load.ts";
+import { REPO_ROOT } from "./processes.ts";
+import { summarizeProfiles } from "./profile-summary.ts";
+import type { BenchReport, HttpRow } from "./results.ts";
+import { runBaseline } from "./scenarios/baseline.ts";
+import type { ScenarioContext } from "./scenarios/context.ts";
+import { runGrowthScenarios } from "./scenarios/growth.ts";
+import type { ScenarioId } from "./scenarios/ids.ts";
+import { runPeerScenarios } from "./scenarios/peer.ts";
+import { runRestScenarios } from "./scenarios/rest.ts";
+import { runSocketScenario } from "./scenarios/sockets.ts";
+import { checkTargets } from "./targets.ts";
+
+export interface BenchOptions {
+	/** Seconds per measured run; the warm-up is a third of it (at least 1 s, or 0.5 s in smoke). */
+	durationSeconds?: number;
+	connections?: number;
+	/** Only these scenarios (the baseline always runs). */
+	only?: ScenarioId[];
+	/** Tiny durations, 10k-token growth only, 200 sockets: proves every scenario works, measures nothing. */
+	smoke?: boolean;
+	postgresURL?: string | null;
+	/** Run Latchkey servers with `--cpu-prof`, writing profiles here, and summarise them in the report. */
+	profileDir?: string | null;
+	log?: (line: string) => void;
+}
+
+const DEFAULT_DURATION_SECONDS = 10;
+const SMOKE_DURATION_SECONDS = 1.5;
+const DEFAULT_CONNECTIONS = 50;
+
+function readCommit(): string {
+	try {
+		return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+	} catch {
+		return "unknown";
+	}
+}
+
+function describeMachine(): BenchReport["machine"] {
+	return {
+		cpuModel: os.cpus()[0]?.model ?? "unknown",
+		cores: os.availableParallelism(),
+		node: process.version,
+		os: `${os.type()} ${os.release()} ${os.arch()}`,
+		memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+		loadAverage: os.loadavg().map((value) => Math.round(value * 100) / 100),
+	};
+}
+
+/** Runs the baseline, then every selected scenario, and returns the whole report (nothing is written here). */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+	const smoke = options.smoke ?? false;
+	const durationSeconds = options.durationSeconds ?? (smoke ? SMOKE_DURATION_SECONDS : DEFAULT_DURATION_SECONDS);
+	const settings: LoadSettings = {
+		durationSeconds,
+		warmupSeconds: smoke ? 0.5 : Math.max(1, Math.round(durationSeconds / 3)),
+		connections: options.connections ?? DEFAULT_CONNECTIONS,
+	};
+	const log = options.log ?? (() => {});
+	const notes: string[] = [];
+	const only = options.only && options.only.length > 0 ? new Set<string>(options.only) : null;
+	if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+	const startedAt = new Date().toISOString();
+	const machineBefore = describeMachine();
+
+	const context: ScenarioContext = {
+		settings,
+		smoke,
+		isSelected: (scenario) => only === null || only.has(scenario),
+		postgresURL: options.postgresURL ?? null,
+		profileDir: options.profileDir ?? null,
+		baseline: null,
+		log,
+		note: (line) => notes.push(line),
+	};
+
+	const baseline = await runBaseline(context);
+	context.baseline = baseline.load;
+	const rows: HttpRow[] = [];
+	rows.push(...(await runRestScenarios("sqlite", context)));
+	if (context.postgresURL) rows.push(...(await runRestScenarios("postgres", context)));
+	else notes.push("PostgreSQL scenarios skipped: DATABASE_URL is not set.");
+	rows.push(...(await runGrowthScenarios("sqlite", context)));
+	if (context.postgresURL) rows.push(...(await runGrowthScenarios("postgres", context)));
+	rows.push(...(await runPeerScenarios(context)));
+	const sockets = context.isSelected("sockets") ? await runSocketScenario(context) : null;
+
+	const report: BenchReport = {
+		startedAt,
+		finishedAt: new Date().toISOString(),
+		commit: readCommit(),
+		machine: machineBefore,
+		settings: { ...settings, smoke },
+		baseline,
+		rows,
+		sockets,
+		targets: [],
+		notes,
+		profiles: options.profileDir ? summarizeProfiles(options.profileDir) : [],
+	};
+	report.targets = checkTargets(report);
+	notes.push(`Load average at the end: ${describeMachine().loadAverage.join(" / ")}.`);
+	return report;
+}

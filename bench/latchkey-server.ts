@@ -1,0 +1,145 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
+import { type Credentials, ensureFirstApp } from "../packages/server/src/bootstrap.ts";
+import { systemClock } from "../packages/server/src/domain/clock.ts";
+import { noRevocations } from "../packages/server/src/domain/revocations.ts";
+import { KyselyStore } from "../packages/server/src/store/kysely-store.ts";
+import { type ChildServer, startChild } from "./processes.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+const SERVER_ENTRY = "packages/server/src/main.ts";
+
+/**
+ * One Latchkey deployment for the bench: a fresh data dir (and, on PostgreSQL, a fresh database), the first
+ * app and its credentials, a second store connection for bulk seeding, and the server process itself.
+ */
+export interface LatchkeyDeployment {
+	dialect: Dialect;
+	dataDir: string;
+	credentials: Credentials;
+	/** Opened on the same database as the server; used for seeding only. */
+	store: KyselyStore;
+	/** The running server, once `start()` resolved. */
+	server: ChildServer | null;
+	/** e.g. http://127.0.0.1:40123 */
+	baseURL: string;
+	start(): Promise<void>;
+	stop(): Promise<void>;
+	databaseBytes(): Promise<number>;
+	/** Stops the server, closes the store, drops the database and removes the data dir. */
+	destroy(): Promise<void>;
+}
+
+export interface DeploymentOptions {
+	/** The PostgreSQL server to create a throwaway database on (required for the postgres dialect). */
+	postgresURL?: string;
+	/** When set, the server runs with `--cpu-prof` and writes its profile here on stop. */
+	profileDir?: string;
+}
+
+async function withPostgres(url: string, query: string): Promise<void> {
+	const client = new pg.Client({ connectionString: url });
+	await client.connect();
+	try {
+		await client.query(query);
+	} finally {
+		await client.end();
+	}
+}
+
+function sqliteBytes(dataDir: string): number {
+	let total = 0;
+	for (const suffix of ["", "-wal"]) {
+		try {
+			total += statSync(path.join(dataDir, `latchkey.db${suffix}`)).size;
+		} catch {
+			// No WAL file after a clean checkpoint.
+		}
+	}
+	return total;
+}
+
+/** Creates the data dir, the database and the first app (credentials.json), but does not start the server. */
+export async function createDeployment(dialect: Dialect, options: DeploymentOptions = {}): Promise<LatchkeyDeployment> {
+	const dataDir = mkdtempSync(path.join(os.tmpdir(), "latchkey-bench-"));
+	let databaseURL: string | null = null;
+	let databaseName: string | null = null;
+	if (dialect === "postgres") {
+		if (!options.postgresURL) throw new Error("DATABASE_URL is required for the postgres dialect");
+		databaseName = `latchkey_bench_${randomBytes(6).toString("hex")}`;
+		await withPostgres(options.postgresURL, `create database ${databaseName}`);
+		const url = new URL(options.postgresURL);
+		url.pathname = `/${databaseName}`;
+		databaseURL = url.toString();
+	}
+	const store = databaseURL
+		? new KyselyStore({ kind: "postgres", url: databaseURL, poolSize: 4 })
+		: new KyselyStore({ kind: "sqlite", filename: path.join(dataDir, "latchkey.db") });
+	await store.migrate();
+	await ensureFirstApp(
+		{ store, clock: systemClock, revocations: noRevocations },
+		{ dataDir, publicURL: "http://127.0.0.1" },
+	);
+	const credentials = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as Credentials;
+
+	const deployment: LatchkeyDeployment = {
+		dialect,
+		dataDir,
+		credentials,
+		store,
+		server: null,
+		baseURL: "",
+		start: async () => {
+			const env: Record<string, string> = {
+				PATH: process.env.PATH ?? "",
+				HOME: process.env.HOME ?? os.tmpdir(),
+				HOST: "127.0.0.1",
+				PORT: "0",
+				LATCHKEY_DATA_DIR: dataDir,
+				LATCHKEY_LOG_LEVEL: "silent",
+				...(databaseURL && { DATABASE_URL: databaseURL }),
+			};
+			const nodeFlags = options.profileDir
+				? [
+						"--cpu-prof",
+						"--cpu-prof-dir",
+						options.profileDir,
+						"--cpu-prof-name",
+						`latchkey-${dialect}-${Date.now()}.cpuprofile`,
+					]
+				: [];
+			deployment.server = await startChild({
+				entry: SERVER_ENTRY,
+				env,
+				nodeFlags,
+				readyPattern: /Latchkey listening on (https?:\/\/\S+)/,
+			});
+			deployment.baseURL = deployment.server.ready;
+		},
+		stop: async () => {
+			await deployment.server?.stop();
+			deployment.server = null;
+		},
+		databaseBytes: async () => {
+			if (dialect === "sqlite") return sqliteBytes(dataDir);
+			const result = await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(
+				store.db,
+			);
+			return Number(result.rows[0]?.bytes ?? 0);
+		},
+		destroy: async () => {
+			await deployment.stop();
+			await store.close();
+			if (databaseName && options.postgresURL) {
+				await withPostgres(options.postgresURL, `drop database if exists ${databaseName} with (force)`);
+			}
+			rmSync(dataDir, { recursive: true, force: true });
+		},
+	};
+	return deployment;
+}

@@ -1,0 +1,174 @@
+import type { BenchReport, HttpRow, SocketResult } from "./results.ts";
+
+const HTTP_COLUMNS = [
+	"scenario",
+	"system / store",
+	"stored tokens",
+	"req/s",
+	"p50 ms",
+	"p99 ms",
+	"× bare",
+	"p99 × bare",
+	"server RSS MB",
+	"DB MB",
+	"non-2xx / errors",
+	"other load (cores)",
+];
+
+function megabytes(bytes: number | undefined): string {
+	return bytes === undefined ? "" : (bytes / 1024 / 1024).toFixed(1);
+}
+
+function fixed(value: number, digits: number): string {
+	return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+function httpCells(row: HttpRow): string[] {
+	return [
+		row.title,
+		row.system === "latchkey" ? `latchkey / ${row.store}` : row.system,
+		row.storedTokens === undefined ? "" : row.storedTokens.toLocaleString("en-US"),
+		Math.round(row.load.reqPerSec).toLocaleString("en-US"),
+		fixed(row.load.p50Ms, 0),
+		fixed(row.load.p99Ms, 0),
+		fixed(row.ratio, 2),
+		fixed(row.p99Ratio, 1),
+		megabytes(row.serverRSSBytes),
+		megabytes(row.databaseBytes),
+		`${row.load.non2xx} / ${row.load.errors}`,
+		fixed(row.load.otherCores, 2),
+	];
+}
+
+function socketCells(sockets: SocketResult): Array<[string, string]> {
+	return [
+		["sockets authenticated", `${sockets.authenticated} of ${sockets.sockets}`],
+		["server RSS before sockets", `${megabytes(sockets.rssBeforeBytes)} MB`],
+		["server RSS with sockets, idle", `${megabytes(sockets.idleRSSBytes)} MB`],
+		[
+			"server CPU while idle",
+			`${fixed(sockets.idleCPUPercent, 1)} % of a core over ${fixed(sockets.idleSeconds, 0)} s (${fixed(sockets.pingsPerSecond, 0)} pings/s, ${sockets.pongs} pongs)`,
+		],
+		["tokens revoked over REST", `${sockets.revoked}; ${sockets.closedWith4001} sockets closed with 4001`],
+		[
+			"revocation → close (DELETE sent → client sees 4001)",
+			`p50 ${fixed(sockets.closeP50Ms, 1)} ms, p99 ${fixed(sockets.closeP99Ms, 1)} ms, max ${fixed(sockets.closeMaxMs, 1)} ms`,
+		],
+		["sockets closed without being revoked", String(sockets.unexpectedCloses)],
+	];
+}
+
+function peerComparisons(report: BenchReport): Array<[string, string]> {
+	const find = (scenario: string, store = "sqlite") =>
+		report.rows.find((row) => row.scenario === scenario && row.store === store);
+	const me = find("me");
+	const login = find("login-auth-key");
+	const session = find("peer-get-session");
+	const signIn = find("peer-sign-in");
+	const result: Array<[string, string]> = [];
+	if (me && session) {
+		result.push([
+			"authenticated call ÷ better-auth get-session",
+			`${fixed(me.load.reqPerSec / session.load.reqPerSec, 2)}× (p99 ${me.load.p99Ms} vs ${session.load.p99Ms} ms)`,
+		]);
+	}
+	if (login && signIn) {
+		result.push([
+			"Auth Key login ÷ better-auth sign-in/email",
+			`${fixed(login.load.reqPerSec / signIn.load.reqPerSec, 2)}× (not like for like: better-auth checks a scrypt password, an Auth Key login checks a SHA-256 key hash)`,
+		]);
+	}
+	return result;
+}
+
+function padTable(header: string[], rows: string[][]): string {
+	const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? "").length)));
+	const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join("  ");
+	return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+	const line = (cells: string[]) => `| ${cells.map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`;
+	return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function allHttpRows(report: BenchReport): HttpRow[] {
+	return [...(report.baseline ? [report.baseline] : []), ...report.rows];
+}
+
+function machineLine(report: BenchReport): string {
+	const m = report.machine;
+	return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGB} GB, ${m.os}, Node ${m.node}; load average at start ${m.loadAverage.join(" / ")}`;
+}
+
+function settingsLine(report: BenchReport): string {
+	const s = report.settings;
+	return `autocannon, ${s.connections} connections, ${s.warmupSeconds} s warm-up + ${s.durationSeconds} s measured per row${s.smoke ? " (smoke: figures mean nothing)" : ""}; commit ${report.commit}; ${report.startedAt} → ${report.finishedAt}`;
+}
+
+function targetMark(met: boolean | null): string {
+	return met === null ? "not measured" : met ? "met" : "MISSED";
+}
+
+/** The report as the terminal shows it. */
+export function formatTerminalReport(report: BenchReport): string {
+	const parts = [
+		`Machine: ${machineLine(report)}`,
+		`Run:     ${settingsLine(report)}`,
+		"",
+		padTable(HTTP_COLUMNS, allHttpRows(report).map(httpCells)),
+	];
+	const comparisons = peerComparisons(report);
+	if (comparisons.length > 0) parts.push("", ...comparisons.map(([label, value]) => `${label}: ${value}`));
+	if (report.sockets && "skipped" in report.sockets) parts.push("", `Sockets: skipped (${report.sockets.skipped})`);
+	else if (report.sockets) parts.push("", padTable(["sockets", "figure"], socketCells(report.sockets)));
+	parts.push(
+		"",
+		padTable(
+			["target", "this run", "verdict"],
+			report.targets.map((t) => [t.target, t.actual, targetMark(t.met)]),
+		),
+	);
+	if (report.notes.length > 0) parts.push("", ...report.notes.map((note) => `note: ${note}`));
+	return parts.join("\n");
+}
+
+/** The same report as Markdown, for bench/results/<date>.md and docs/performance.md. */
+export function formatMarkdownReport(report: BenchReport): string {
+	const parts = [
+		`Machine: ${machineLine(report)}.`,
+		"",
+		`Run: ${settingsLine(report)}.`,
+		"",
+		markdownTable(HTTP_COLUMNS, allHttpRows(report).map(httpCells)),
+	];
+	const comparisons = peerComparisons(report);
+	if (comparisons.length > 0) parts.push("", markdownTable(["comparison", "this run"], comparisons));
+	if (report.sockets && "skipped" in report.sockets) parts.push("", `Sockets: skipped (${report.sockets.skipped}).`);
+	else if (report.sockets) parts.push("", markdownTable(["sockets", "figure"], socketCells(report.sockets)));
+	parts.push(
+		"",
+		markdownTable(
+			["target", "this run", "verdict"],
+			report.targets.map((t) => [t.target, t.actual, targetMark(t.met)]),
+		),
+	);
+	if (report.notes.length > 0) parts.push("", ...report.notes.map((note) => `- ${note}`));
+	for (const profile of report.profiles) {
+		parts.push(
+			"",
+			`Profile ${profile.file} (${profile.totalMs} ms of CPU, idle excluded):`,
+			"",
+			markdownTable(
+				["function", "location", "self %"],
+				profile.topFunctions.map((entry) => [entry.functionName, entry.location, entry.selfPercent.toFixed(1)]),
+			),
+			"",
+			markdownTable(
+				["module", "self %"],
+				profile.byModule.map((entry) => [entry.functionName, entry.selfPercent.toFixed(1)]),
+			),
+		);
+	}
+	return `${parts.join("\n")}\n`;
+}

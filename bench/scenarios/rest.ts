@@ -1,0 +1,225 @@
+import { randomBytes } from "node:crypto";
+import type autocannon from "autocannon";
+import { createDeployment, type Dialect, type LatchkeyDeployment } from "../latchkey-server.ts";
+import { type LoadTarget, measureLoad } from "../load.ts";
+import { readRSSBytes } from "../processes.ts";
+import { createRow, type HttpRow } from "../results.ts";
+import { type SeededToken, seedTokens, seedUsers } from "../seed.ts";
+import type { ScenarioContext } from "./context.ts";
+
+/** Users the login scenarios spread over, so nobody reaches the 100-token cap and evicts mid-run. */
+const LOGIN_USERS = 5_000;
+/** Distinct tokens the authenticated call and login(authToken) rotate through. */
+const PRESENTED_TOKENS = 1_000;
+/** Logout tokens per user, kept under the 100-token cap. */
+const LOGOUT_TOKENS_PER_USER = 50;
+/** When no authenticated-call figure exists yet, logout pre-mints for this rate. */
+const FALLBACK_RATE = 20_000;
+const LOGIN_BODY = JSON.stringify({ platform: "WEB", deviceId: "bench-device" });
+
+interface RestScenario {
+	id: string;
+	title: string;
+	build(deployment: LatchkeyDeployment): Promise<Omit<LoadTarget, "url" | "serverPid">>;
+}
+
+/** Each request gets the next item, wrapping around: the same rotation for every connection. */
+export function rotate<T>(items: T[]): () => T {
+	let next = 0;
+	return () => {
+		const item = items[next % items.length];
+		next++;
+		if (item === undefined) throw new Error("rotate() needs at least one item");
+		return item;
+	};
+}
+
+function appHeaders(deployment: LatchkeyDeployment, extra: Record<string, string>): Record<string, string> {
+	return { appid: deployment.credentials.appId, "content-type": "application/json", ...extra };
+}
+
+/** The authenticated call with a rotating pool of tokens; shared with the growth scenario. */
+export function meTarget(deployment: LatchkeyDeployment, tokens: SeededToken[]): Omit<LoadTarget, "url" | "serverPid"> {
+	const nextToken = rotate(tokens);
+	return {
+		method: "GET",
+		setupRequest: (request: autocannon.Request) => ({
+			...request,
+			path: "/v3.0/me",
+			headers: appHeaders(deployment, { authtoken: nextToken().plaintext }),
+		}),
+	};
+}
+
+/** login(uid, authKey) spread over many users; shared with the growth scenario. */
+export function authKeyLoginTarget(
+	deployment: LatchkeyDeployment,
+	uids: string[],
+	apiKey: string,
+): Omit<LoadTarget, "url" | "serverPid"> {
+	const nextUid = rotate(uids);
+	return {
+		method: "POST",
+		body: LOGIN_BODY,
+		setupRequest: (request: autocannon.Request) => ({
+			...request,
+			path: `/v3.0/users/${nextUid()}/auth_tokens`,
+			headers: appHeaders(deployment, { apikey: apiKey }),
+		}),
+	};
+}
+
+function createScenarios(state: {
+	loginUids: string[];
+	presented: SeededToken[];
+	authenticatedRate: () => number;
+	context: ScenarioContext;
+}): RestScenario[] {
+	const runId = randomBytes(3).toString("hex");
+	return [
+		{
+			id: "me",
+			title: "authenticated call: GET /v3.0/me",
+			build: async (deployment) => meTarget(deployment, state.presented),
+		},
+		{
+			id: "login-auth-token",
+			title: "login(authToken): PUT /v3.0/me",
+			build: async (deployment) => {
+				const nextToken = rotate(state.presented);
+				return {
+					method: "PUT",
+					body: LOGIN_BODY,
+					setupRequest: (request) => ({
+						...request,
+						path: "/v3.0/me",
+						headers: appHeaders(deployment, { authtoken: nextToken().plaintext }),
+					}),
+				};
+			},
+		},
+		{
+			id: "login-auth-key",
+			title: "login(uid, authKey): POST /v3.0/users/{uid}/auth_tokens",
+			build: async (deployment) => authKeyLoginTarget(deployment, state.loginUids, deployment.credentials.authKey),
+		},
+		{
+			id: "rest-token",
+			title: "REST token creation (REST API Key)",
+			build: async (deployment) => {
+				const target = authKeyLoginTarget(deployment, state.loginUids, deployment.credentials.restApiKey);
+				return { ...target, body: "{}" };
+			},
+		},
+		{
+			id: "create-user",
+			title: "create user: POST /v3.0/users",
+			build: async (deployment) => {
+				let counter = 0;
+				return {
+					method: "POST",
+					setupRequest: (request) => {
+						counter++;
+						return {
+							...request,
+							path: "/v3.0/users",
+							headers: appHeaders(deployment, { apikey: deployment.credentials.authKey }),
+							body: JSON.stringify({ uid: `new_${runId}_${counter}`, name: `New ${counter}` }),
+						};
+					},
+				};
+			},
+		},
+		{
+			id: "logout",
+			title: "logout: DELETE /v3.0/me",
+			build: async (deployment) => {
+				const { warmupSeconds, durationSeconds } = state.context.settings;
+				// One token per request and none reused: mint for the fastest plausible rate, with headroom.
+				const needed = Math.ceil(state.authenticatedRate() * (warmupSeconds + durationSeconds) * 1.3) + 1_000;
+				const uids = await seedUsers(
+					deployment.store,
+					deployment.credentials.appId,
+					`out_${runId}_`,
+					Math.ceil(needed / LOGOUT_TOKENS_PER_USER),
+				);
+				const tokens = await seedTokens(deployment.store, deployment.credentials.appId, uids, needed, {
+					presented: needed,
+				});
+				state.context.log(`  logout: pre-minted ${needed} tokens`);
+				let next = 0;
+				return {
+					method: "DELETE",
+					setupRequest: (request) => {
+						// Past the pool a spent token is sent again; its 401 shows up as non-2xx in the figures.
+						const token = tokens[Math.min(next, tokens.length - 1)];
+						next++;
+						return {
+							...request,
+							path: "/v3.0/me",
+							headers: appHeaders(deployment, { authtoken: token?.plaintext ?? "" }),
+						};
+					},
+				};
+			},
+		},
+	];
+}
+
+/** The REST scenarios on one dialect, each on the same freshly seeded server process. */
+export async function runRestScenarios(dialect: Dialect, context: ScenarioContext): Promise<HttpRow[]> {
+	const ids = ["me", "login-auth-token", "login-auth-key", "rest-token", "create-user", "logout"];
+	if (!ids.some((id) => context.isSelected(id))) return [];
+	const deployment = await createDeployment(dialect, {
+		...(context.postgresURL && { postgresURL: context.postgresURL }),
+		...(context.profileDir && { profileDir: context.profileDir }),
+	});
+	const rows: HttpRow[] = [];
+	try {
+		const appId = deployment.credentials.appId;
+		const loginUids = await seedUsers(deployment.store, appId, "u", LOGIN_USERS);
+		const presented = await seedTokens(
+			deployment.store,
+			appId,
+			loginUids.slice(0, PRESENTED_TOKENS),
+			PRESENTED_TOKENS,
+			{
+				presented: PRESENTED_TOKENS,
+			},
+		);
+		await deployment.start();
+		const server = deployment.server;
+		if (!server) throw new Error("server did not start");
+		let authenticatedRate = 0;
+		const scenarios = createScenarios({
+			loginUids,
+			presented,
+			authenticatedRate: () => (authenticatedRate > 0 ? authenticatedRate : FALLBACK_RATE),
+			context,
+		});
+		for (const scenario of scenarios) {
+			if (!context.isSelected(scenario.id)) continue;
+			context.log(`${dialect} ${scenario.id}`);
+			const target = await scenario.build(deployment);
+			const load = await measureLoad({ ...target, url: deployment.baseURL, serverPid: server.pid }, context.settings);
+			if (scenario.id === "me") authenticatedRate = load.reqPerSec;
+			rows.push(
+				createRow(
+					{
+						scenario: scenario.id,
+						title: scenario.title,
+						system: "latchkey",
+						store: dialect,
+						load,
+						serverRSSBytes: readRSSBytes(server.pid),
+						databaseBytes: await deployment.databaseBytes(),
+					},
+					context.baseline,
+				),
+			);
+		}
+	} finally {
+		await deployment.destroy();
+	}
+	return rows;
+}
