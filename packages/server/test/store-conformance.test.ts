@@ -1,0 +1,454 @@
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { KyselyStore } from "../src/store/kysely-store.ts";
+import type { ApiKeyRecord, AppRecord, AuthTokenRecord, UserQuery, UserRecord } from "../src/store/store.ts";
+import { DIALECTS, openTestStore } from "./stores.ts";
+
+/** Far beyond 2^31 ms, so a bigint column that came back as a string or a truncated int would show. */
+const T = Date.UTC(2026, 0, 1);
+
+function app(id: string, createdAt = T): AppRecord {
+	return { id, name: `App ${id}`, region: "eu", jwtSecret: `secret-${id}`, createdAt };
+}
+
+function user(appId: string, uid: string, overrides: Partial<UserRecord> = {}): UserRecord {
+	return {
+		appId,
+		uid,
+		name: `Name ${uid}`,
+		avatar: null,
+		link: null,
+		role: "default",
+		statusMessage: null,
+		metadata: null,
+		tags: [],
+		isSample: false,
+		createdAt: T,
+		updatedAt: null,
+		deactivatedAt: null,
+		lastActiveAt: null,
+		...overrides,
+	};
+}
+
+function apiKey(appId: string, id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+	return {
+		id,
+		appId,
+		name: `Key ${id}`,
+		scope: "authOnly",
+		secretHash: "a".repeat(64),
+		createdBy: null,
+		createdAt: T,
+		...overrides,
+	};
+}
+
+function token(appId: string, uid: string, id: string, overrides: Partial<AuthTokenRecord> = {}): AuthTokenRecord {
+	return {
+		id,
+		appId,
+		uid,
+		secretHash: "b".repeat(64),
+		platform: null,
+		userAgent: null,
+		deviceId: null,
+		appInfo: null,
+		createdAt: T,
+		lastUsedAt: null,
+		...overrides,
+	};
+}
+
+function tokenId(n: number): string {
+	return `lkat_${n.toString(16).padStart(20, "0")}`;
+}
+
+const ALL: Omit<UserQuery, "limit" | "offset"> = { searchIn: ["uid", "name"], deactivated: "include" };
+
+describe.each(DIALECTS)("Store on %s", (dialect) => {
+	let store: KyselyStore;
+	beforeEach(async () => {
+		store = await openTestStore(dialect);
+		await store.insertApp(app("app1"), [], []);
+	});
+	afterEach(async () => {
+		await store.close();
+	});
+
+	describe("migrate", () => {
+		test("is safe to run again on a migrated database", async () => {
+			await store.migrate();
+			await store.migrate();
+			expect(await store.getApp("app1")).toEqual(app("app1"));
+		});
+
+		test("runs once when several start at the same time", async () => {
+			await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
+			expect(await store.listApps()).toHaveLength(1);
+		});
+	});
+
+	describe("apps", () => {
+		test("insertApp stores the app with its keys and users in one go", async () => {
+			const keys = [
+				apiKey("app2", "lkak_k1", { createdBy: "app_system", scope: "fullAccess" }),
+				apiKey("app2", "lkak_k2"),
+			];
+			const users = [user("app2", "u1", { isSample: true }), user("app2", "u2")];
+			await store.insertApp(app("app2"), keys, users);
+			expect(await store.getApp("app2")).toEqual(app("app2"));
+			expect(await store.getApiKey("lkak_k1")).toEqual(keys[0]);
+			expect(await store.getUser("app2", "u1")).toEqual(users[0]);
+		});
+
+		test("insertApp is atomic: a failing user rolls back the app and its keys", async () => {
+			const dup = user("app3", "same");
+			await expect(store.insertApp(app("app3"), [apiKey("app3", "lkak_k3")], [dup, dup])).rejects.toThrow();
+			expect(await store.getApp("app3")).toBeNull();
+			expect(await store.getApiKey("lkak_k3")).toBeNull();
+		});
+
+		test("getApp answers null for an unknown id", async () => {
+			expect(await store.getApp("nope")).toBeNull();
+		});
+
+		test("listApps answers every app, oldest first", async () => {
+			await store.insertApp(app("app0", T + 5), [], []);
+			await store.insertApp(app("app9", T - 5), [], []);
+			expect((await store.listApps()).map((a) => a.id)).toEqual(["app9", "app1", "app0"]);
+		});
+	});
+
+	describe("api keys", () => {
+		test("insertApiKey stores a key and getApiKey finds it by id", async () => {
+			const key = apiKey("app1", "lkak_a", { scope: "fullAccess", createdBy: "app_system" });
+			expect(await store.insertApiKey(key, { maxPerApp: 25 })).toBe(true);
+			expect(await store.getApiKey("lkak_a")).toEqual(key);
+			expect(await store.getApiKey("lkak_missing")).toBeNull();
+		});
+
+		test("insertApiKey refuses at the cap, counting only that app's keys", async () => {
+			await store.insertApp(app("app2"), [apiKey("app2", "lkak_o1"), apiKey("app2", "lkak_o2")], []);
+			expect(await store.insertApiKey(apiKey("app1", "lkak_1"), { maxPerApp: 2 })).toBe(true);
+			expect(await store.insertApiKey(apiKey("app1", "lkak_2"), { maxPerApp: 2 })).toBe(true);
+			expect(await store.insertApiKey(apiKey("app1", "lkak_3"), { maxPerApp: 2 })).toBe(false);
+			expect(await store.getApiKey("lkak_3")).toBeNull();
+		});
+
+		test("listApiKeys filters by scope and name substring, pages, and counts the total", async () => {
+			await store.insertApiKey(apiKey("app1", "lkak_1", { name: "Mobile 100%", createdAt: T + 1 }), { maxPerApp: 25 });
+			await store.insertApiKey(apiKey("app1", "lkak_2", { name: "Web", scope: "fullAccess", createdAt: T + 2 }), {
+				maxPerApp: 25,
+			});
+			await store.insertApiKey(apiKey("app1", "lkak_3", { name: "mobile_b", createdAt: T + 3 }), { maxPerApp: 25 });
+			await store.insertApp(app("app2"), [apiKey("app2", "lkak_x", { name: "Mobile" })], []);
+			const ids = async (query: Parameters<KyselyStore["listApiKeys"]>[1]): Promise<unknown> => {
+				const page = await store.listApiKeys("app1", query);
+				return { ids: page.items.map((k) => k.id), total: page.total };
+			};
+			expect(await ids({ limit: 10, offset: 0 })).toEqual({ ids: ["lkak_1", "lkak_2", "lkak_3"], total: 3 });
+			expect(await ids({ limit: 1, offset: 1 })).toEqual({ ids: ["lkak_2"], total: 3 });
+			expect(await ids({ limit: 10, offset: 0, scope: "authOnly" })).toEqual({ ids: ["lkak_1", "lkak_3"], total: 2 });
+			expect(await ids({ limit: 10, offset: 0, searchKey: "MOBILE" })).toEqual({ ids: ["lkak_1", "lkak_3"], total: 2 });
+			expect(await ids({ limit: 10, offset: 0, searchKey: "0%" })).toEqual({ ids: ["lkak_1"], total: 1 });
+			expect(await ids({ limit: 10, offset: 0, searchKey: "e_b" })).toEqual({ ids: ["lkak_3"], total: 1 });
+			expect(await ids({ limit: 10, offset: 0, searchKey: "web", scope: "authOnly" })).toEqual({ ids: [], total: 0 });
+		});
+
+		test("updateApiKey changes name and scope within its app only", async () => {
+			await store.insertApiKey(apiKey("app1", "lkak_1"), { maxPerApp: 25 });
+			expect(await store.updateApiKey("app1", "lkak_1", { name: "Renamed", scope: "fullAccess" })).toEqual(
+				apiKey("app1", "lkak_1", { name: "Renamed", scope: "fullAccess" }),
+			);
+			expect(await store.updateApiKey("app1", "lkak_1", {})).toEqual(
+				apiKey("app1", "lkak_1", { name: "Renamed", scope: "fullAccess" }),
+			);
+			expect(await store.updateApiKey("other", "lkak_1", { name: "Stolen" })).toBeNull();
+			expect(await store.updateApiKey("app1", "lkak_missing", { name: "X" })).toBeNull();
+			expect((await store.getApiKey("lkak_1"))?.name).toBe("Renamed");
+		});
+
+		test("deleteApiKey deletes within its app only", async () => {
+			await store.insertApiKey(apiKey("app1", "lkak_1"), { maxPerApp: 25 });
+			expect(await store.deleteApiKey("other", "lkak_1")).toBe(false);
+			expect(await store.deleteApiKey("app1", "lkak_1")).toBe(true);
+			expect(await store.deleteApiKey("app1", "lkak_1")).toBe(false);
+			expect(await store.getApiKey("lkak_1")).toBeNull();
+		});
+
+		test("30 concurrent insertApiKey never pass a cap of 25", async () => {
+			const results = await Promise.all(
+				Array.from({ length: 30 }, (_, i) => store.insertApiKey(apiKey("app1", `lkak_c${i}`), { maxPerApp: 25 })),
+			);
+			expect(results.filter(Boolean)).toHaveLength(25);
+			expect((await store.listApiKeys("app1", { limit: 100, offset: 0 })).total).toBe(25);
+		});
+	});
+
+	describe("users", () => {
+		test("insertUser round-trips every field, JSON and unicode included", async () => {
+			const full = user("app1", "u1", {
+				name: "Zoë 🚀",
+				avatar: "https://a.test/a.png",
+				link: "https://l.test",
+				role: "manager",
+				statusMessage: "busy",
+				metadata: { "@private": { email: "z@example.test" }, nested: [1, { a: null }] },
+				tags: ["a", "b c"],
+				isSample: true,
+				updatedAt: T + 1,
+				deactivatedAt: T + 2,
+				lastActiveAt: T + 3,
+			});
+			expect(await store.insertUser(full)).toBe(true);
+			expect(await store.getUser("app1", "u1")).toEqual(full);
+		});
+
+		test("insertUser answers false for a taken uid, also a deactivated one, and changes nothing", async () => {
+			await store.insertUser(user("app1", "u1", { deactivatedAt: T }));
+			expect(await store.insertUser(user("app1", "u1", { name: "Other" }))).toBe(false);
+			expect((await store.getUser("app1", "u1"))?.name).toBe("Name u1");
+		});
+
+		test("the same uid may exist in two apps", async () => {
+			await store.insertApp(app("app2"), [], []);
+			expect(await store.insertUser(user("app1", "u1"))).toBe(true);
+			expect(await store.insertUser(user("app2", "u1"))).toBe(true);
+		});
+
+		test("getUser answers null for an unknown uid or another app", async () => {
+			await store.insertUser(user("app1", "u1"));
+			expect(await store.getUser("app1", "u2")).toBeNull();
+			expect(await store.getUser("app2", "u1")).toBeNull();
+		});
+
+		test("20 concurrent insertUser of the same uid: exactly one wins", async () => {
+			const results = await Promise.all(
+				Array.from({ length: 20 }, (_, i) => store.insertUser(user("app1", "race", { name: `N${i}` }))),
+			);
+			expect(results.filter(Boolean)).toHaveLength(1);
+			const winner = results.indexOf(true);
+			expect((await store.getUser("app1", "race"))?.name).toBe(`N${winner}`);
+		});
+
+		describe("listUsers", () => {
+			beforeEach(async () => {
+				await store.insertUser(user("app1", "alice", { name: "Alice Liddell", role: "admin", tags: ["red", "blue"] }));
+				await store.insertUser(user("app1", "bob", { name: "Alpha Bob", tags: ["red"] }));
+				await store.insertUser(user("app1", "carol", { name: "Carol", deactivatedAt: T }));
+				await store.insertUser(user("app1", "al_x", { name: "Underscore", role: "manager" }));
+				await store.insertApp(app("app2"), [], [user("app2", "alien")]);
+			});
+
+			async function uids(query: Partial<UserQuery>): Promise<{ uids: string[]; total: number }> {
+				const page = await store.listUsers("app1", { limit: 100, offset: 0, ...ALL, ...query });
+				return { uids: page.items.map((u) => u.uid), total: page.total };
+			}
+
+			test("orders by uid, pages, and counts the total of the whole filter", async () => {
+				expect(await uids({})).toEqual({ uids: ["al_x", "alice", "bob", "carol"], total: 4 });
+				expect(await uids({ limit: 2, offset: 1 })).toEqual({ uids: ["alice", "bob"], total: 4 });
+				expect(await uids({ limit: 2, offset: 10 })).toEqual({ uids: [], total: 4 });
+			});
+
+			test("excludes, includes or keeps only deactivated users", async () => {
+				expect(await uids({ deactivated: "exclude" })).toEqual({ uids: ["al_x", "alice", "bob"], total: 3 });
+				expect(await uids({ deactivated: "only" })).toEqual({ uids: ["carol"], total: 1 });
+			});
+
+			test("searchKey is a case-insensitive prefix on uid and/or name, with LIKE wildcards escaped", async () => {
+				expect(await uids({ searchKey: "AL" })).toEqual({ uids: ["al_x", "alice", "bob"], total: 3 });
+				expect(await uids({ searchKey: "al", searchIn: ["uid"] })).toEqual({ uids: ["al_x", "alice"], total: 2 });
+				expect(await uids({ searchKey: "al", searchIn: ["name"] })).toEqual({ uids: ["alice", "bob"], total: 2 });
+				expect(await uids({ searchKey: "al_" })).toEqual({ uids: ["al_x"], total: 1 });
+				expect(await uids({ searchKey: "%" })).toEqual({ uids: [], total: 0 });
+				expect(await uids({ searchKey: "lice" })).toEqual({ uids: [], total: 0 });
+			});
+
+			test("filters by roles and by every given tag", async () => {
+				expect(await uids({ roles: ["admin", "manager"] })).toEqual({ uids: ["al_x", "alice"], total: 2 });
+				expect(await uids({ tags: ["red"] })).toEqual({ uids: ["alice", "bob"], total: 2 });
+				expect(await uids({ tags: ["red", "blue"] })).toEqual({ uids: ["alice"], total: 1 });
+				expect(await uids({ tags: ["re"] })).toEqual({ uids: [], total: 0 });
+			});
+		});
+
+		test("updateUser applies the patch, keeps search in step with the name, and unsets fields", async () => {
+			await store.insertUser(user("app1", "u1", { avatar: "a", link: "l", metadata: { a: 1 }, tags: ["x"] }));
+			const updated = await store.updateUser(
+				"app1",
+				"u1",
+				{ name: "Zed", role: "admin", statusMessage: "s", metadata: { b: 2 }, tags: ["y"], updatedAt: T + 9 },
+				["avatar", "link"],
+			);
+			expect(updated).toEqual(
+				user("app1", "u1", {
+					name: "Zed",
+					role: "admin",
+					statusMessage: "s",
+					metadata: { b: 2 },
+					tags: ["y"],
+					updatedAt: T + 9,
+				}),
+			);
+			expect(
+				(await store.listUsers("app1", { limit: 10, offset: 0, ...ALL, searchKey: "zE", searchIn: ["name"] })).total,
+			).toBe(1);
+			expect(await store.updateUser("app1", "u1", {}, ["metadata"])).toEqual({ ...updated, metadata: null });
+			expect(await store.updateUser("app1", "u1", {}, [])).toEqual({ ...updated, metadata: null });
+		});
+
+		test("updateUser answers null for an unknown user", async () => {
+			expect(await store.updateUser("app1", "nobody", { name: "X" }, [])).toBeNull();
+		});
+
+		test("setUserDeactivatedAt deactivates and reactivates; false for an unknown user", async () => {
+			await store.insertUser(user("app1", "u1"));
+			expect(await store.setUserDeactivatedAt("app1", "u1", T + 1)).toBe(true);
+			expect((await store.getUser("app1", "u1"))?.deactivatedAt).toBe(T + 1);
+			expect(await store.setUserDeactivatedAt("app1", "u1", null)).toBe(true);
+			expect((await store.getUser("app1", "u1"))?.deactivatedAt).toBeNull();
+			expect(await store.setUserDeactivatedAt("app1", "nobody", T)).toBe(false);
+		});
+
+		test("deleteUser removes the user and answers their token ids; null when unknown", async () => {
+			await store.insertUser(user("app1", "u1"));
+			await store.insertUser(user("app1", "u2"));
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u1", tokenId(2)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u2", tokenId(3)), { maxPerUser: 100 });
+			expect((await store.deleteUser("app1", "u1"))?.sort()).toEqual([tokenId(1), tokenId(2)]);
+			expect(await store.getUser("app1", "u1")).toBeNull();
+			expect(await store.getSession(tokenId(1))).toBeNull();
+			expect(await store.getSession(tokenId(3))).not.toBeNull();
+			expect(await store.deleteUser("app1", "u1")).toBeNull();
+			expect(await store.insertUser(user("app1", "u1"))).toBe(true);
+		});
+	});
+
+	describe("auth tokens", () => {
+		beforeEach(async () => {
+			await store.insertUser(user("app1", "u1"));
+			await store.insertUser(user("app1", "u2"));
+		});
+
+		test("insertAuthToken stores a token and getSession answers it with its user", async () => {
+			const t = token("app1", "u1", tokenId(1), {
+				platform: "WEB",
+				userAgent: "UA",
+				deviceId: "dev",
+				appInfo: { version: "v4", nested: { x: [1] } },
+			});
+			expect(await store.insertAuthToken(t, { maxPerUser: 100 })).toEqual([]);
+			expect(await store.getSession(tokenId(1))).toEqual({ token: t, user: user("app1", "u1") });
+			expect(await store.getSession(tokenId(99))).toBeNull();
+		});
+
+		test("insertAuthToken answers null and stores nothing for an unknown user", async () => {
+			expect(await store.insertAuthToken(token("app1", "ghost", tokenId(1)), { maxPerUser: 100 })).toBeNull();
+			expect(await store.insertAuthToken(token("app2", "u1", tokenId(2)), { maxPerUser: 100 })).toBeNull();
+			expect(await store.findExistingAuthTokenIds([tokenId(1), tokenId(2)])).toEqual([]);
+		});
+
+		test("insertAuthToken evicts the oldest beyond the cap, never the new one, per user", async () => {
+			await store.insertAuthToken(token("app1", "u2", tokenId(100), { createdAt: T - 1000 }), { maxPerUser: 3 });
+			for (let i = 1; i <= 3; i++) {
+				expect(
+					await store.insertAuthToken(token("app1", "u1", tokenId(i), { createdAt: T + i }), { maxPerUser: 3 }),
+				).toEqual([]);
+			}
+			expect(
+				await store.insertAuthToken(token("app1", "u1", tokenId(4), { createdAt: T + 4 }), { maxPerUser: 3 }),
+			).toEqual([tokenId(1)]);
+			// A token stamped older than the rest (clock skew between nodes) still survives its own insert.
+			expect(await store.insertAuthToken(token("app1", "u1", tokenId(5), { createdAt: T }), { maxPerUser: 3 })).toEqual(
+				[tokenId(2)],
+			);
+			expect((await store.listAuthTokens("app1", "u1", { limit: 10, offset: 0 })).items.map((t) => t.id)).toEqual([
+				tokenId(4),
+				tokenId(3),
+				tokenId(5),
+			]);
+			expect(await store.getSession(tokenId(100))).not.toBeNull();
+		});
+
+		test("listAuthTokens answers newest first, paged, with the total, for one user", async () => {
+			for (let i = 1; i <= 3; i++)
+				await store.insertAuthToken(token("app1", "u1", tokenId(i), { createdAt: T + i }), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u2", tokenId(9)), { maxPerUser: 100 });
+			const page = await store.listAuthTokens("app1", "u1", { limit: 2, offset: 1 });
+			expect({ ids: page.items.map((t) => t.id), total: page.total }).toEqual({
+				ids: [tokenId(2), tokenId(1)],
+				total: 3,
+			});
+			expect(await store.listAuthTokens("app1", "nobody", { limit: 2, offset: 0 })).toEqual({ items: [], total: 0 });
+		});
+
+		test("updateAuthToken applies the patch; null for an unknown token", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1), { platform: "WEB" }), { maxPerUser: 100 });
+			expect(await store.updateAuthToken(tokenId(1), { userAgent: "UA", deviceId: "d", appInfo: { a: 1 } })).toEqual(
+				token("app1", "u1", tokenId(1), { platform: "WEB", userAgent: "UA", deviceId: "d", appInfo: { a: 1 } }),
+			);
+			expect(await store.updateAuthToken(tokenId(1), { platform: null, appInfo: null })).toEqual(
+				token("app1", "u1", tokenId(1), { userAgent: "UA", deviceId: "d" }),
+			);
+			expect(await store.updateAuthToken(tokenId(1), {})).toEqual(
+				token("app1", "u1", tokenId(1), { userAgent: "UA", deviceId: "d" }),
+			);
+			expect(await store.updateAuthToken(tokenId(99), { platform: "X" })).toBeNull();
+		});
+
+		test("touchAuthToken records lastUsedAt", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			await store.touchAuthToken(tokenId(1), T + 60_000);
+			expect((await store.getSession(tokenId(1)))?.token.lastUsedAt).toBe(T + 60_000);
+			await store.touchAuthToken(tokenId(99), T);
+		});
+
+		test("deleteAuthToken deletes once", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			expect(await store.deleteAuthToken(tokenId(1))).toBe(true);
+			expect(await store.deleteAuthToken(tokenId(1))).toBe(false);
+			expect(await store.getSession(tokenId(1))).toBeNull();
+		});
+
+		test("deleteUserAuthTokens deletes every token of one user and answers their ids", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u1", tokenId(2)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u2", tokenId(3)), { maxPerUser: 100 });
+			expect((await store.deleteUserAuthTokens("app1", "u1")).sort()).toEqual([tokenId(1), tokenId(2)]);
+			expect(await store.deleteUserAuthTokens("app1", "u1")).toEqual([]);
+			expect(await store.findExistingAuthTokenIds([tokenId(1), tokenId(2), tokenId(3)])).toEqual([tokenId(3)]);
+		});
+
+		test("findExistingAuthTokenIds answers the ids that still exist", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u2", tokenId(2)), { maxPerUser: 100 });
+			expect((await store.findExistingAuthTokenIds([tokenId(2), tokenId(7), tokenId(1)])).sort()).toEqual([
+				tokenId(1),
+				tokenId(2),
+			]);
+			expect(await store.findExistingAuthTokenIds([])).toEqual([]);
+		});
+
+		test("a deactivated user's session still loads (the domain refuses it)", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			await store.setUserDeactivatedAt("app1", "u1", T + 5);
+			expect((await store.getSession(tokenId(1)))?.user.deactivatedAt).toBe(T + 5);
+		});
+
+		test("150 concurrent insertAuthToken for one user leave exactly 100, evicting the rest", async () => {
+			const results = await Promise.all(
+				Array.from({ length: 150 }, (_, i) =>
+					store.insertAuthToken(token("app1", "u1", tokenId(i + 1), { createdAt: T + i }), { maxPerUser: 100 }),
+				),
+			);
+			const evicted = results.flatMap((r) => r ?? []);
+			expect(evicted).toHaveLength(50);
+			expect(new Set(evicted).size).toBe(50);
+			const page = await store.listAuthTokens("app1", "u1", { limit: 200, offset: 0 });
+			expect(page.total).toBe(100);
+			expect(page.items.filter((t) => evicted.includes(t.id))).toEqual([]);
+		});
+	});
+});
