@@ -25,6 +25,12 @@ export async function findFreePort(): Promise<number> {
 	});
 }
 
+/** The child's environment: ours, minus a DATABASE_URL the test did not ask for (SQLite unless told). */
+function childEnv(env: Record<string, string>): Record<string, string | undefined> {
+	const { DATABASE_URL: _inherited, ...rest } = process.env;
+	return { ...rest, LATCHKEY_LOG_LEVEL: "warn", ...env };
+}
+
 export interface ServerProcess {
 	child: ChildProcess;
 	stdout(): string;
@@ -38,7 +44,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
 	const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
 		cwd: SERVER_ROOT,
-		env: { ...process.env, LATCHKEY_LOG_LEVEL: "warn", ...env },
+		env: childEnv(env),
 		stdio: ["ignore", "pipe", "pipe"],
 	});
 	let out = "";
@@ -85,7 +91,7 @@ export async function runProcess(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
 	const child = spawn(process.execPath, args, {
 		cwd: SERVER_ROOT,
-		env: { ...process.env, LATCHKEY_LOG_LEVEL: "warn", ...env },
+		env: childEnv(env),
 		stdio: ["ignore", "pipe", "pipe"],
 	});
 	let stdout = "";

@@ -42,12 +42,21 @@ function escapeLike(value: string): string {
 export class KyselyStore implements Store {
 	readonly db: Kysely<Tables>;
 
+	readonly #migrationSchema: string | undefined;
+
 	constructor(location: StoreLocation) {
 		this.db = createDatabase(location);
+		this.#migrationSchema = location.kind === "postgres" ? location.schema : undefined;
 	}
 
 	async migrate(): Promise<void> {
-		const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
+		// Kysely looks for its bookkeeping tables in every schema it can see; in a schema of our own it must be
+		// told which one, or another schema's tables fool it into skipping their creation.
+		const migrator = new Migrator({
+			db: this.db,
+			provider: { getMigrations: async () => MIGRATIONS },
+			...(this.#migrationSchema && { migrationTableSchema: this.#migrationSchema }),
+		});
 		const { error } = await migrator.migrateToLatest();
 		if (error) throw error;
 	}
