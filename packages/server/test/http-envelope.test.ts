@@ -174,6 +174,13 @@ describe("request bodies", () => {
 		expect((await h.call("GET", "/v3/users/padded", { key: h.seed.restApiKey })).status).toBe(404);
 	});
 
+	test("the size limit comes before the app and credential checks", async () => {
+		const res = await h.app.request("/v3/users", { method: "POST", body: paddedBody(10 * 1024 + 1) });
+		await expectError(res, 413, "ERR_PAYLOAD_TOO_LARGE", "The request body may not be larger than 10 KB.", {
+			maxBytes: 10 * 1024,
+		});
+	});
+
 	test("a body over 10 KB without Content-Length (streamed) is 413 too", async () => {
 		const bytes = new TextEncoder().encode(paddedBody(20 * 1024));
 		const stream = new ReadableStream<Uint8Array>({
