@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "./config.ts";
-import { type CreatedApp, createApp } from "./domain/apps.ts";
+import { type CreatedApp, createFirstApp } from "./domain/apps.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 
 /** The file a first start writes, for scripts and for the README walk-through. Mode 0600: it holds keys. */
@@ -33,7 +33,8 @@ export async function ensureFirstApp(
 	options: { dataDir: string; publicURL: string },
 ): Promise<{ credentials: Credentials; created: CreatedApp } | null> {
 	if ((await deps.store.listApps()).length > 0) return null;
-	const created = await createApp(deps, { name: "My First App" });
+	const created = await createFirstApp(deps, { name: "My First App" });
+	if (!created) return null;
 	const credentials: Credentials = {
 		appId: created.app.id,
 		region: created.app.region,

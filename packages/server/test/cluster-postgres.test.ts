@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -60,19 +60,23 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 	beforeAll(async () => {
 		database = await createDatabase(url as string);
 		const [portA, portB] = [await findFreePort(), await findFreePort()];
-		const dirA = makeTempDir("node-a");
-		// A starts first and creates the app; B finds it in the shared database.
-		nodes.push(await startServerProcess({ PORT: String(portA), LATCHKEY_DATA_DIR: dirA, DATABASE_URL: database.url }));
+		const [dirA, dirB] = [makeTempDir("node-a"), makeTempDir("node-b")];
+		// Both start at once on the empty database: exactly one of them creates the first app.
 		nodes.push(
-			await startServerProcess({
-				PORT: String(portB),
-				LATCHKEY_DATA_DIR: makeTempDir("node-b"),
-				DATABASE_URL: database.url,
-			}),
+			...(await Promise.all([
+				startServerProcess({ PORT: String(portA), LATCHKEY_DATA_DIR: dirA, DATABASE_URL: database.url }),
+				startServerProcess({ PORT: String(portB), LATCHKEY_DATA_DIR: dirB, DATABASE_URL: database.url }),
+			])),
 		);
 		baseA = `http://127.0.0.1:${portA}`;
 		baseB = `http://127.0.0.1:${portB}`;
-		credentials = JSON.parse(readFileSync(path.join(dirA, "credentials.json"), "utf8")) as Credentials;
+		const written = [dirA, dirB].filter((dir) => existsSync(path.join(dir, "credentials.json")));
+		expect(written).toHaveLength(1);
+		credentials = JSON.parse(readFileSync(path.join(written[0] as string, "credentials.json"), "utf8")) as Credentials;
+		const apps = new pg.Client({ connectionString: database.url });
+		await apps.connect();
+		expect((await apps.query("select count(*)::int as n from apps")).rows).toEqual([{ n: 1 }]);
+		await apps.end();
 	}, 60_000);
 
 	afterAll(async () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AppRecord, UserRecord } from "../store/store.ts";
+import type { ApiKeyRecord, AppRecord, UserRecord } from "../store/store.ts";
 import { generateApiKey } from "./api-keys.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
@@ -36,13 +36,8 @@ export interface CreatedApp {
 	sampleUsers: UserRecord[];
 }
 
-/**
- * Creates an app with its REST API Key (fullAccess), Auth Key (authOnly) and sample users.
- *
- * @example
- * const { app, restApiKey, authKey } = await createApp(deps, { name: "My app" });
- */
-export async function createApp(deps: DomainDeps, input: unknown): Promise<CreatedApp> {
+/** The records of a new app and the one-time plaintexts of its keys; nothing stored yet. */
+function buildApp(deps: DomainDeps, input: unknown): CreatedApp & { keys: ApiKeyRecord[] } {
 	const parsed = parseInput(createAppSchema, input);
 	const now = deps.clock.now();
 	const app: AppRecord = {
@@ -72,8 +67,30 @@ export async function createApp(deps: DomainDeps, input: unknown): Promise<Creat
 				deactivatedAt: null,
 				lastActiveAt: null,
 			}));
-	await deps.store.insertApp(app, [rest.key, auth.key], sampleUsers);
-	return { app, restApiKey: rest.plaintext, authKey: auth.plaintext, sampleUsers };
+	return { app, restApiKey: rest.plaintext, authKey: auth.plaintext, sampleUsers, keys: [rest.key, auth.key] };
+}
+
+/**
+ * Creates an app with its REST API Key (fullAccess), Auth Key (authOnly) and sample users.
+ *
+ * @example
+ * const { app, restApiKey, authKey } = await createApp(deps, { name: "My app" });
+ */
+export async function createApp(deps: DomainDeps, input: unknown): Promise<CreatedApp> {
+	const { keys, ...created } = buildApp(deps, input);
+	await deps.store.insertApp(created.app, keys, created.sampleUsers);
+	return created;
+}
+
+/**
+ * Creates the deployment's first app, unless any app exists (also one another node created a moment ago).
+ *
+ * @example
+ * const first = await createFirstApp(deps, { name: "My First App" }); // null on later starts
+ */
+export async function createFirstApp(deps: DomainDeps, input: unknown): Promise<CreatedApp | null> {
+	const { keys, ...created } = buildApp(deps, input);
+	return (await deps.store.insertFirstApp(created.app, keys, created.sampleUsers)) ? created : null;
 }
 
 export async function getApp(deps: DomainDeps, appId: string): Promise<AppRecord> {

@@ -31,6 +31,9 @@ import type {
 	UserRecord,
 } from "./store.ts";
 
+// Any fixed number: the advisory lock that serialises first-app creation across nodes.
+const FIRST_APP_LOCK_KEY = 7_340_117;
+
 // SQLite needs a LIMIT before an OFFSET; this one means "all the rest".
 const ALL_ROWS = 1_000_000_000;
 
@@ -43,10 +46,12 @@ export class KyselyStore implements Store {
 	readonly db: Kysely<Tables>;
 
 	readonly #migrationSchema: string | undefined;
+	readonly #dialect: StoreLocation["kind"];
 
 	constructor(location: StoreLocation) {
 		this.db = createDatabase(location);
 		this.#migrationSchema = location.kind === "postgres" ? location.schema : undefined;
+		this.#dialect = location.kind;
 	}
 
 	async migrate(): Promise<void> {
@@ -70,6 +75,20 @@ export class KyselyStore implements Store {
 			await trx.insertInto("apps").values(appToRow(app)).execute();
 			if (keys.length > 0) await trx.insertInto("api_keys").values(keys.map(apiKeyToRow)).execute();
 			if (users.length > 0) await trx.insertInto("users").values(users.map(userToRow)).execute();
+		});
+	}
+
+	async insertFirstApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<boolean> {
+		return await this.db.transaction().execute(async (trx) => {
+			// PostgreSQL: an advisory lock makes concurrent first starts of several nodes take turns. SQLite has one
+			// writer at a time already.
+			if (this.#dialect === "postgres") await sql`select pg_advisory_xact_lock(${FIRST_APP_LOCK_KEY})`.execute(trx);
+			const existing = await trx.selectFrom("apps").select("id").limit(1).executeTakeFirst();
+			if (existing) return false;
+			await trx.insertInto("apps").values(appToRow(app)).execute();
+			if (keys.length > 0) await trx.insertInto("api_keys").values(keys.map(apiKeyToRow)).execute();
+			if (users.length > 0) await trx.insertInto("users").values(users.map(userToRow)).execute();
+			return true;
 		});
 	}
 

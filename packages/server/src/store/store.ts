@@ -96,6 +96,11 @@ export interface Store {
 
 	/** Creates an app with its first keys and users in one transaction. */
 	insertApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<void>;
+	/**
+	 * Like insertApp, but only while no app exists at all; false when one does. Several nodes starting at once
+	 * on an empty database create exactly one first app.
+	 */
+	insertFirstApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<boolean>;
 	getApp(id: string): Promise<AppRecord | null>;
 	listApps(): Promise<AppRecord[]>;
 
