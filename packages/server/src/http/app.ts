@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { createDashboard } from "../dashboard/index.ts";
 import { LatchkeyError } from "../domain/errors.ts";
 import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 	// The REST docs say /v3; the SDK says /v3.0. Both are the same API.
 	app.route("/v3", v3);
 	app.route("/v3.0", v3);
+	app.route("/dashboard", createDashboard(deps));
 
 	app.notFound((c) =>
 		errorResponse(

@@ -1,0 +1,78 @@
+import { Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import type { AppDeps } from "../http/context.ts";
+import { renderErrorPage, showError } from "./errors.ts";
+import { SECURITY_HEADERS } from "./layout.ts";
+import { appsPages } from "./pages/apps.ts";
+import { authPages } from "./pages/auth.ts";
+import { keysPages } from "./pages/keys.ts";
+import { userPages } from "./pages/user.ts";
+import { usersPages } from "./pages/users.ts";
+import { csrfRefusedPage, type DashboardEnv, requireCSRFToken, requireOperator } from "./session.ts";
+import { STYLESHEET } from "./style.ts";
+
+const ERROR_TITLES: Readonly<Record<number, string>> = {
+	400: "Check the request",
+	401: "Not allowed",
+	403: "Not allowed",
+	404: "Not found",
+	429: "Too many requests",
+};
+
+/**
+ * The admin console, mounted at `/dashboard`: server-rendered pages over the same domain functions as
+ * the REST API. Every state-changing request passes two CSRF checks: `hono/csrf`'s origin check and the
+ * session's token in a hidden field.
+ *
+ * @example
+ * app.route("/dashboard", createDashboard(deps));
+ */
+export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
+	const dashboard = new Hono<DashboardEnv>();
+	const publicOrigin = deps.dashboard?.publicURL ? new URL(deps.dashboard.publicURL).origin : null;
+
+	dashboard.use("*", async (c, next) => {
+		for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+		await next();
+	});
+	// Behind a proxy the request URL may be internal, so the public URL's origin is accepted too.
+	dashboard.use("*", csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || origin === publicOrigin }));
+
+	dashboard.get("/style.css", (c) => {
+		c.header("Cache-Control", "public, max-age=3600");
+		return c.body(STYLESHEET, 200, { "Content-Type": "text/css; charset=utf-8" });
+	});
+	dashboard.route("/", authPages(deps));
+
+	dashboard.use("*", requireOperator(deps));
+	dashboard.use("*", requireCSRFToken());
+	dashboard.route("/", appsPages(deps));
+	dashboard.route("/", usersPages(deps));
+	dashboard.route("/", userPages(deps));
+	dashboard.route("/", keysPages(deps));
+	dashboard.all("*", (c) =>
+		c.html(renderErrorPage(c.get("operatorSession"), "Not found", "There is no page at this address."), 404),
+	);
+
+	dashboard.onError((error, c) => {
+		if (error instanceof HTTPException) {
+			return error.status === 403 ? c.html(csrfRefusedPage(), 403) : error.getResponse();
+		}
+		const session = c.get("operatorSession") ?? null;
+		const shown = showError(error);
+		if (shown) {
+			return c.html(renderErrorPage(session, ERROR_TITLES[shown.status] ?? "Error", shown.message), shown.status);
+		}
+		deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, "dashboard error");
+		return c.html(
+			renderErrorPage(
+				session,
+				"Something went wrong",
+				"Something went wrong on our side; the server log has the details.",
+			),
+			500,
+		);
+	});
+	return dashboard;
+}

@@ -1,0 +1,162 @@
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { type CreatedApp, createApp, listApps, REGIONS } from "../../domain/apps.ts";
+import { getAppOverview } from "../../domain/operator-overview.ts";
+import type { AppDeps } from "../../http/context.ts";
+import type { AppRecord } from "../../store/store.ts";
+import { type ShownError, showError } from "../errors.ts";
+import {
+	appPath,
+	BASE,
+	copyable,
+	csrfField,
+	emptyState,
+	errorSummary,
+	fieldError,
+	formatTime,
+	type Html,
+	invalidAttributes,
+	pagination,
+	parsePageNumber,
+	renderPage,
+} from "../layout.ts";
+import { noticeFor } from "../notices.ts";
+import { type DashboardContext, type DashboardEnv, readForm } from "../session.ts";
+
+const APPS_PER_PAGE = 20;
+
+function renderCreateAppForm(c: DashboardContext, form: Record<string, string>, error: ShownError | null): Html {
+	const fields = error?.fields ?? {};
+	return html`<section class="card" aria-labelledby="new-app">
+	<h2 id="new-app">Create an app</h2>
+	${errorSummary(error?.message ?? null, fields)}
+	<form method="post" action="${BASE}/apps">
+		${csrfField(c.get("operatorSession").csrfToken)}
+		<label for="name">Name</label>
+		<input id="name" name="name" type="text" required maxlength="100" value="${form.name ?? ""}"${invalidAttributes(fields, "name")}>
+		${fieldError(fields, "name")}
+		<label for="region">Region <span class="hint">Shown to SDKs as the app's region.</span></label>
+		<select id="region" name="region">
+			${REGIONS.map((region) => html`<option value="${region}"${form.region === region ? html` selected` : ""}>${region}</option>`)}
+		</select>
+		<label class="check"><input type="checkbox" name="skipSampleData" value="1"${form.skipSampleData ? html` checked` : ""}> Skip the five sample users</label>
+		<div class="actions"><button type="submit">Create app</button></div>
+	</form>
+</section>`;
+}
+
+function renderAppsTable(apps: AppRecord[]): Html {
+	return html`<table>
+	<thead><tr><th scope="col">Name</th><th scope="col">App ID</th><th scope="col">Region</th><th scope="col">Created</th></tr></thead>
+	<tbody>
+	${apps.map(
+		(app) => html`<tr>
+		<td data-label="Name"><a href="${appPath(app.id)}">${app.name}</a></td>
+		<td data-label="App ID">${copyable(`app-id-${app.id}`, app.id)}</td>
+		<td data-label="Region">${app.region}</td>
+		<td data-label="Created">${formatTime(app.createdAt)}</td>
+	</tr>`,
+	)}
+	</tbody>
+</table>`;
+}
+
+async function renderAppsPage(
+	deps: AppDeps,
+	c: DashboardContext,
+	options: { form?: Record<string, string>; error?: ShownError | null; created?: CreatedApp } = {},
+): Promise<Html> {
+	const page = parsePageNumber(c.req.query("page"));
+	// Apps are few; the page is still cut on the server so the document stays small.
+	const all = await listApps(deps);
+	const apps = all.slice((page - 1) * APPS_PER_PAGE, page * APPS_PER_PAGE);
+	return renderPage({
+		title: "Apps",
+		session: c.get("operatorSession"),
+		notice: noticeFor(c.req.query("notice")),
+		body: html`${options.created ? renderCreated(options.created) : ""}
+	${
+		all.length === 0
+			? emptyState("No apps yet.", "Create one below; it comes with a REST API Key, an Auth Key and sample users.")
+			: html`${renderAppsTable(apps)}${pagination(`${BASE}/apps`, {}, page, APPS_PER_PAGE, all.length)}`
+	}
+	${renderCreateAppForm(c, options.form ?? {}, options.error ?? null)}`,
+	});
+}
+
+function renderCreated(created: CreatedApp): Html {
+	return html`<section class="alert once" role="status" aria-labelledby="created-title">
+	<h2 id="created-title">App “${created.app.name}” created</h2>
+	<p>Copy the keys now: they are shown only this once. Only a hash is stored.</p>
+	<dl class="kv">
+		<dt>App ID</dt><dd>${copyable("new-app-id", created.app.id)}</dd>
+		<dt>Region</dt><dd>${created.app.region}</dd>
+		<dt>REST API Key <span class="badge full">fullAccess</span></dt><dd>${copyable("new-rest-api-key", created.restApiKey, { secret: true })}</dd>
+		<dt>Auth Key <span class="badge auth">authOnly</span></dt><dd>${copyable("new-auth-key", created.authKey, { secret: true })}</dd>
+	</dl>
+	<p><a href="${appPath(created.app.id)}">Open the app</a></p>
+</section>`;
+}
+
+export async function liveSockets(deps: AppDeps, appId: string, uid?: string): Promise<string> {
+	const count = deps.dashboard?.liveSocketCount;
+	return count ? String(await count(appId, uid)) : "—";
+}
+
+/** Apps: the list, creating one, and an app's overview. */
+export function appsPages(deps: AppDeps): Hono<DashboardEnv> {
+	const router = new Hono<DashboardEnv>();
+
+	router.get("/", (c) => c.redirect(`${BASE}/apps`, 303));
+
+	router.get("/apps", async (c) => c.html(await renderAppsPage(deps, c)));
+
+	router.post("/apps", async (c) => {
+		const form = await readForm(c);
+		try {
+			const created = await createApp(deps, {
+				name: form.name ?? "",
+				region: form.region || "us",
+				skipSampleData: form.skipSampleData === "1",
+			});
+			return c.html(await renderAppsPage(deps, c, { created }));
+		} catch (error) {
+			const shown = showError(error);
+			if (!shown) throw error;
+			return c.html(await renderAppsPage(deps, c, { form, error: shown }), shown.status);
+		}
+	});
+
+	router.get("/apps/:appId", async (c) => {
+		const overview = await getAppOverview(deps, c.req.param("appId"));
+		const { app } = overview;
+		const live = await liveSockets(deps, app.id);
+		return c.html(
+			renderPage({
+				title: app.name,
+				session: c.get("operatorSession"),
+				crumbs: [{ label: "Apps", href: `${BASE}/apps` }, { label: app.name }],
+				app: { record: app, current: "overview" },
+				body: html`<section class="card" aria-label="App details">
+	<dl class="kv">
+		<dt>App ID</dt><dd>${copyable("app-id", app.id)}</dd>
+		<dt>Region</dt><dd>${copyable("app-region", app.region)}</dd>
+		<dt>Created</dt><dd>${formatTime(app.createdAt)}</dd>
+	</dl>
+</section>
+<div class="stats">
+	<a class="stat" href="${appPath(app.id, "/users")}"><span class="n">${overview.userCount}</span><span class="l">Users</span></a>
+	<div class="stat"><span class="n">${overview.authTokenCount}</span><span class="l">Auth tokens</span></div>
+	<a class="stat" href="${appPath(app.id, "/keys")}"><span class="n">${overview.apiKeyCount}</span><span class="l">API keys</span></a>
+	<div class="stat"><span class="n">${live}</span><span class="l">Live sockets${live === "—" ? html` <span class="hint">(realtime not connected to this page)</span>` : ""}</span></div>
+</div>
+<section class="card" aria-labelledby="events">
+	<h2 id="events">Recent auth events</h2>
+	<p class="muted">Not shown yet: Latchkey does not keep an audit log of sign-ins and revocations. Until it does, see a user's page for their tokens and when each was last used.</p>
+</section>`,
+			}),
+		);
+	});
+
+	return router;
+}

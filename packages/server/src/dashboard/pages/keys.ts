@@ -1,0 +1,143 @@
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { createApiKey, deleteApiKey, listApiKeys, MAX_API_KEYS_PER_APP } from "../../domain/api-keys.ts";
+import { getApp } from "../../domain/apps.ts";
+import { maskCredential } from "../../domain/secrets.ts";
+import type { AppDeps } from "../../http/context.ts";
+import type { ApiKeyRecord, AppRecord } from "../../store/store.ts";
+import { type ShownError, showError } from "../errors.ts";
+import {
+	appPath,
+	BASE,
+	copyable,
+	csrfField,
+	emptyState,
+	errorSummary,
+	fieldError,
+	formatTime,
+	type Html,
+	invalidAttributes,
+	pagination,
+	parsePageNumber,
+	renderPage,
+} from "../layout.ts";
+import { noticeFor } from "../notices.ts";
+import { type DashboardContext, type DashboardEnv, readForm } from "../session.ts";
+
+const KEYS_PER_PAGE = 10;
+
+function scopeBadge(key: ApiKeyRecord): Html {
+	return key.scope === "fullAccess"
+		? html`<span class="badge full">fullAccess</span>`
+		: html`<span class="badge auth">authOnly</span>`;
+}
+
+function renderKeysTable(c: DashboardContext, app: AppRecord, keys: ApiKeyRecord[]): Html {
+	const csrf = c.get("operatorSession").csrfToken;
+	return html`<table>
+	<thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+	<tbody>
+	${keys.map(
+		(key) => html`<tr>
+		<td data-label="Name">${key.name}${key.createdBy === "app_system" ? html` <span class="muted small">(created with the app)</span>` : ""}</td>
+		<td data-label="Key"><code>${maskCredential(key.id)}</code></td>
+		<td data-label="Scope">${scopeBadge(key)}</td>
+		<td data-label="Created">${formatTime(key.createdAt)}</td>
+		<td data-label="Actions"><form class="inline" method="post" action="${appPath(app.id, `/keys/${encodeURIComponent(key.id)}/delete`)}">${csrfField(csrf)}<button type="submit" class="danger small" aria-label="Delete key ${key.name}">Delete</button></form></td>
+	</tr>`,
+	)}
+	</tbody>
+</table>`;
+}
+
+async function renderKeysPage(
+	deps: AppDeps,
+	c: DashboardContext,
+	app: AppRecord,
+	extras: {
+		created?: { key: ApiKeyRecord; plaintext: string };
+		form?: Record<string, string>;
+		error?: ShownError;
+	} = {},
+): Promise<Html> {
+	const page = parsePageNumber(c.req.query("page"));
+	const keys = await listApiKeys(deps, app.id, { limit: KEYS_PER_PAGE, offset: (page - 1) * KEYS_PER_PAGE });
+	const form = extras.form ?? {};
+	const fields = extras.error?.fields ?? {};
+	return renderPage({
+		title: "API keys",
+		session: c.get("operatorSession"),
+		notice: noticeFor(c.req.query("notice")),
+		crumbs: [
+			{ label: "Apps", href: `${BASE}/apps` },
+			{ label: app.name, href: appPath(app.id) },
+			{ label: "API keys" },
+		],
+		app: { record: app, current: "keys" },
+		body: html`${
+			extras.created
+				? html`<section class="alert once" role="status" aria-labelledby="created-key">
+	<h2 id="created-key">Key “${extras.created.key.name}” created</h2>
+	<p>Copy it now: it is shown only this once. Send it as the <code>apikey</code> header with the <code>appid</code> header.</p>
+	${copyable("new-api-key", extras.created.plaintext, { secret: true })}
+</section>`
+				: ""
+		}
+${
+	keys.total === 0
+		? emptyState(
+				"This app has no API keys.",
+				"Create one below; your backend needs a fullAccess key, SDK logins an authOnly one.",
+			)
+		: html`${renderKeysTable(c, app, keys.items)}${pagination(appPath(app.id, "/keys"), {}, page, KEYS_PER_PAGE, keys.total)}`
+}
+<section class="card" aria-labelledby="new-key">
+	<h2 id="new-key">Create an API key</h2>
+	<p class="muted small">An app may have up to ${MAX_API_KEYS_PER_APP} keys. fullAccess keys can do everything, so keep them on servers; authOnly keys can only create and log in users.</p>
+	${errorSummary(extras.error?.message ?? null, fields)}
+	<form method="post" action="${appPath(app.id, "/keys")}">
+		${csrfField(c.get("operatorSession").csrfToken)}
+		<label for="name">Name</label>
+		<input id="name" name="name" type="text" required maxlength="100" value="${form.name ?? ""}"${invalidAttributes(fields, "name")}>
+		${fieldError(fields, "name")}
+		<label for="scope">Scope</label>
+		<select id="scope" name="scope">
+			<option value="authOnly"${form.scope === "fullAccess" ? "" : html` selected`}>authOnly: create and log in users</option>
+			<option value="fullAccess"${form.scope === "fullAccess" ? html` selected` : ""}>fullAccess: the whole REST API</option>
+		</select>
+		<div class="actions"><button type="submit">Create key</button></div>
+	</form>
+</section>`,
+	});
+}
+
+/** An app's API keys: list, create (plaintext once), delete. */
+export function keysPages(deps: AppDeps): Hono<DashboardEnv> {
+	const router = new Hono<DashboardEnv>();
+
+	router.get("/apps/:appId/keys", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		return c.html(await renderKeysPage(deps, c, app));
+	});
+
+	router.post("/apps/:appId/keys", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const form = await readForm(c);
+		try {
+			const created = await createApiKey(deps, app.id, { name: form.name ?? "", scope: form.scope || "authOnly" });
+			return c.html(await renderKeysPage(deps, c, app, { created }));
+		} catch (error) {
+			const shown = showError(error);
+			if (!shown) throw error;
+			return c.html(await renderKeysPage(deps, c, app, { form, error: shown }), shown.status);
+		}
+	});
+
+	router.post("/apps/:appId/keys/:keyId/delete", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		await deleteApiKey(deps, app.id, c.req.param("keyId"), null);
+		return c.redirect(appPath(app.id, "/keys?notice=key-deleted"), 303);
+	});
+
+	return router;
+}

@@ -1,0 +1,169 @@
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { getApp } from "../../domain/apps.ts";
+import { createUser, deleteUser, getActiveUser, listUsers, updateUser } from "../../domain/users.ts";
+import type { AppDeps } from "../../http/context.ts";
+import type { AppRecord, UserRecord } from "../../store/store.ts";
+import { type ShownError, showError } from "../errors.ts";
+import {
+	appPath,
+	avatarInitial,
+	BASE,
+	emptyState,
+	errorSummary,
+	formatTime,
+	type Html,
+	pagination,
+	parsePageNumber,
+	renderPage,
+	userPath,
+} from "../layout.ts";
+import { noticeFor } from "../notices.ts";
+import { type DashboardContext, type DashboardEnv, readForm } from "../session.ts";
+import { renderUserFields, type UserFormValues, userFormValues, userFormValuesOf, userInput } from "../user-form.ts";
+
+const USERS_PER_PAGE = 20;
+
+function renderUsersTable(app: AppRecord, users: UserRecord[]): Html {
+	return html`<table>
+	<thead><tr><th scope="col">User</th><th scope="col">UID</th><th scope="col">Role</th><th scope="col">Created</th></tr></thead>
+	<tbody>
+	${users.map(
+		(user) => html`<tr>
+		<td data-label="User"><span class="who-cell">${avatarInitial(user.name)}<a href="${userPath(app.id, user.uid)}">${user.name}</a>${user.isSample ? html` <span class="badge sample">sample</span>` : ""}</span></td>
+		<td data-label="UID"><code>${user.uid}</code></td>
+		<td data-label="Role">${user.role}</td>
+		<td data-label="Created">${formatTime(user.createdAt)}</td>
+	</tr>`,
+	)}
+	</tbody>
+</table>`;
+}
+
+function renderUserFormPage(
+	c: DashboardContext,
+	app: AppRecord,
+	values: UserFormValues,
+	error: ShownError | null,
+	options: { mode: "create" | "edit"; user?: UserRecord },
+): Html {
+	const editing = options.mode === "edit" && options.user;
+	const action = editing ? userPath(app.id, values.uid, "/edit") : appPath(app.id, "/users");
+	const crumbs = [
+		{ label: "Apps", href: `${BASE}/apps` },
+		{ label: app.name, href: appPath(app.id) },
+		{ label: "Users", href: appPath(app.id, "/users") },
+		...(editing ? [{ label: values.uid, href: userPath(app.id, values.uid) }] : []),
+	];
+	return renderPage({
+		title: editing ? `Edit ${options.user?.name ?? values.uid}` : "New user",
+		session: c.get("operatorSession"),
+		crumbs,
+		app: { record: app, current: "users" },
+		body: html`<div class="card">
+	${errorSummary(error?.message ?? null, error?.fields ?? {})}
+	<form method="post" action="${action}">
+		${renderUserFields(values, error?.fields ?? {}, { csrfToken: c.get("operatorSession").csrfToken, mode: options.mode })}
+		<div class="actions"><button type="submit">${editing ? "Save changes" : "Create user"}</button>
+		<a href="${editing ? userPath(app.id, values.uid) : appPath(app.id, "/users")}">Cancel</a></div>
+	</form>
+</div>`,
+	});
+}
+
+/** An app's users: search and pages, create, edit, delete. The user's own page is in user.ts. */
+export function usersPages(deps: AppDeps): Hono<DashboardEnv> {
+	const router = new Hono<DashboardEnv>();
+
+	router.get("/apps/:appId/users", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const page = parsePageNumber(c.req.query("page"));
+		const search = (c.req.query("q") ?? "").trim().slice(0, 100);
+		const result = await listUsers(deps, app.id, {
+			limit: USERS_PER_PAGE,
+			offset: (page - 1) * USERS_PER_PAGE,
+			searchIn: ["uid", "name"],
+			deactivated: "exclude",
+			...(search && { searchKey: search }),
+		});
+		const params: Record<string, string> = search ? { q: search } : {};
+		const empty = search
+			? emptyState(`No user's uid or name starts with “${search}”.`, "Try fewer letters, or create the user.")
+			: emptyState(
+					"This app has no users yet.",
+					html`Create one here, or from your backend with <code>POST /v3/users</code>.`,
+				);
+		return c.html(
+			renderPage({
+				title: "Users",
+				session: c.get("operatorSession"),
+				notice: noticeFor(c.req.query("notice")),
+				crumbs: [
+					{ label: "Apps", href: `${BASE}/apps` },
+					{ label: app.name, href: appPath(app.id) },
+					{ label: "Users" },
+				],
+				app: { record: app, current: "users" },
+				body: html`<div class="toolbar">
+	<form method="get" action="${appPath(app.id, "/users")}" role="search">
+		<label for="q" class="visually-hidden">Search users</label>
+		<input id="q" name="q" type="search" placeholder="Search by uid or name prefix" value="${search}">
+		<button type="submit" class="secondary">Search</button>
+	</form>
+	<a class="button" href="${appPath(app.id, "/users/new")}">New user</a>
+</div>
+${result.items.length === 0 ? empty : renderUsersTable(app, result.items)}
+${pagination(appPath(app.id, "/users"), params, page, USERS_PER_PAGE, result.total)}`,
+			}),
+		);
+	});
+
+	router.get("/apps/:appId/users/new", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		return c.html(renderUserFormPage(c, app, userFormValues({}), null, { mode: "create" }));
+	});
+
+	router.post("/apps/:appId/users", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const values = userFormValues(await readForm(c));
+		try {
+			const { user } = await createUser(deps, app.id, userInput(values, "create"));
+			return c.redirect(userPath(app.id, user.uid, "?notice=user-created"), 303);
+		} catch (error) {
+			const shown = showError(error);
+			if (!shown) throw error;
+			return c.html(renderUserFormPage(c, app, values, shown, { mode: "create" }), shown.status);
+		}
+	});
+
+	router.get("/apps/:appId/users/:uid/edit", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const user = await getActiveUser(deps, app.id, c.req.param("uid"));
+		return c.html(renderUserFormPage(c, app, userFormValuesOf(user), null, { mode: "edit", user }));
+	});
+
+	router.post("/apps/:appId/users/:uid/edit", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const user = await getActiveUser(deps, app.id, c.req.param("uid"));
+		const values = { ...userFormValues(await readForm(c)), uid: user.uid };
+		try {
+			await updateUser(deps, app.id, user.uid, userInput(values, "edit"));
+			return c.redirect(userPath(app.id, user.uid, "?notice=user-updated"), 303);
+		} catch (error) {
+			const shown = showError(error);
+			if (!shown) throw error;
+			return c.html(renderUserFormPage(c, app, values, shown, { mode: "edit", user }), shown.status);
+		}
+	});
+
+	router.post("/apps/:appId/users/:uid/delete", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const form = await readForm(c);
+		const permanent = form.permanent === "1";
+		await deleteUser(deps, app.id, c.req.param("uid"), { permanent });
+		const notice = permanent ? "user-deleted" : "user-deactivated";
+		return c.redirect(appPath(app.id, `/users?notice=${notice}`), 303);
+	});
+
+	return router;
+}

@@ -1,0 +1,90 @@
+import type { PasswordHasher } from "../src/domain/operator-passwords.ts";
+import { createOperator } from "../src/domain/operators.ts";
+import { createApp } from "../src/http/app.ts";
+import type { AppDeps } from "../src/http/context.ts";
+import { createHarness, type Harness } from "./harness.ts";
+
+/** Fast and obviously fake: route tests check the rules around the hash, not Argon2 itself. */
+export const FAST_HASHER: PasswordHasher = {
+	hash: async (password) => `fake:${password}`,
+	verify: async (hash, password) => hash === `fake:${password}`,
+};
+
+export const ORIGIN = "http://localhost";
+export const OPERATOR = { email: "ops@example.test", password: "correct horse battery" };
+
+/** A cookie jar over `app.request`, sending the Origin a browser would. */
+export class TestBrowser {
+	readonly cookies = new Map<string, string>();
+	constructor(private readonly app: ReturnType<typeof createApp>) {}
+
+	async get(path: string): Promise<Response> {
+		return await this.send(path, { method: "GET" });
+	}
+
+	async post(
+		path: string,
+		fields: Record<string, string>,
+		options: { origin?: string | null; headers?: Record<string, string> } = {},
+	): Promise<Response> {
+		const origin = options.origin === undefined ? ORIGIN : options.origin;
+		return await this.send(path, {
+			method: "POST",
+			headers: {
+				"content-type": "application/x-www-form-urlencoded",
+				...(origin !== null && { origin }),
+				...options.headers,
+			},
+			body: new URLSearchParams(fields).toString(),
+		});
+	}
+
+	private async send(path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
+		const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+		const res = await this.app.request(path, { ...init, headers: { ...init.headers, ...(cookie && { cookie }) } });
+		for (const line of res.headers.getSetCookie()) {
+			const [pair = ""] = line.split(";");
+			const eq = pair.indexOf("=");
+			const name = pair.slice(0, eq);
+			const value = pair.slice(eq + 1);
+			if (value === "" || /max-age=0/i.test(line)) this.cookies.delete(name);
+			else this.cookies.set(name, value);
+		}
+		return res;
+	}
+
+	/** Signs in through the login form; returns the session's CSRF token from the landing page. */
+	async signIn(credentials = OPERATOR): Promise<string> {
+		const login = await this.get("/dashboard/login");
+		const res = await this.post("/dashboard/login", { _csrf: csrfTokenOf(await login.text()), ...credentials });
+		if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
+		const landing = await this.get("/dashboard/apps");
+		return csrfTokenOf(await landing.text());
+	}
+}
+
+export function csrfTokenOf(page: string): string {
+	const match = /name="_csrf" value="([^"]+)"/.exec(page);
+	if (!match?.[1]) throw new Error("no CSRF field on the page");
+	return match[1];
+}
+
+export interface DashboardHarness extends Harness {
+	dashboardApp: ReturnType<typeof createApp>;
+	dashboardDeps: AppDeps;
+	browser(): TestBrowser;
+}
+
+/** The usual harness plus an app whose dashboard uses the fast hasher and has one operator. */
+export async function createDashboardHarness(
+	options: { publicURL?: string; withOperator?: boolean } = {},
+): Promise<DashboardHarness> {
+	const h = await createHarness();
+	const dashboardDeps: AppDeps = {
+		...h.deps,
+		dashboard: { passwordHasher: FAST_HASHER, ...(options.publicURL && { publicURL: options.publicURL }) },
+	};
+	if (options.withOperator !== false) await createOperator(dashboardDeps, FAST_HASHER, OPERATOR);
+	const dashboardApp = createApp(dashboardDeps);
+	return { ...h, dashboardApp, dashboardDeps, browser: () => new TestBrowser(dashboardApp) };
+}
