@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { createHarness, type Harness } from "../../server/test/harness.ts";
-import { AppSettingsBuilder } from "../src/app-settings.ts";
 import type { FetchFunction } from "../src/app-settings.ts";
+import { AppSettingsBuilder } from "../src/app-settings.ts";
 import type { LoginListenerCallbacks } from "../src/listeners.ts";
 import type { Timers } from "../src/timers.ts";
 
@@ -124,4 +124,11 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 export async function getTokenStatus(h: Harness, token: string): Promise<number> {
 	const res = await h.call("GET", "/v3.0/me", { token });
 	return res.status;
+}
+
+/** The device id a recorded login request carried; fails the test when there is none. */
+export function getDeviceId(request: RecordedRequest | undefined): string {
+	const deviceId = (request?.body as { deviceId?: unknown } | undefined)?.deviceId;
+	if (typeof deviceId !== "string") expect.fail("the request carries no deviceId");
+	return deviceId;
 }

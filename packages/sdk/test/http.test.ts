@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { AppSettingsBuilder } from "../src/app-settings.ts";
+import { AppSettingsBuilder, type FetchFunction } from "../src/app-settings.ts";
 import { CometChat } from "../src/comet-chat.ts";
 import { getBaseURL, parseRetryAfterMs } from "../src/http.ts";
 import { createMemoryStorage } from "../src/session-storage.ts";
@@ -8,7 +8,7 @@ import { createTestServer, ManualTimers, rejectionOf, type TestServer, waitFor }
 const FAILED_TO_FETCH_MESSAGE =
 	"There is an unknown issue with the API request. Please check your internet connection and verify the api call.";
 
-function settingsWith(fetch: (input: string, init: RequestInit) => Promise<Response>): AppSettingsBuilder {
+function settingsWith(fetch: FetchFunction): AppSettingsBuilder {
 	return new AppSettingsBuilder()
 		.overrideAdminHost("http://latchkey.test/v3.0")
 		.overrideClientHost("http://latchkey.test/v3.0")
@@ -158,7 +158,9 @@ describe("hosts", () => {
 	test("without overrides, CometChat's default hosts per region", () => {
 		expect(getBaseURL(routing, "admin")).toBe("https://app1.api-eu.cometchat.io/v3.0");
 		expect(getBaseURL(routing, "client")).toBe("https://app1.apiclient-eu.cometchat.io/v3.0");
-		expect(getBaseURL({ ...routing, region: "private" }, "client")).toBe("https://app1.apiclient-app1.cometchat.io/v3.0");
+		expect(getBaseURL({ ...routing, region: "private" }, "client")).toBe(
+			"https://app1.apiclient-app1.cometchat.io/v3.0",
+		);
 	});
 
 	test("an override without a scheme is https; an explicit http:// is kept", () => {

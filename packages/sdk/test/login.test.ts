@@ -5,6 +5,7 @@ import { createMemoryStorage, type SessionStorage } from "../src/session-storage
 import {
 	createTestServer,
 	createTestSettings,
+	getDeviceId,
 	getTokenStatus,
 	type LoginEventRecord,
 	recordLoginEvents,
@@ -36,7 +37,7 @@ describe("login(uid, authKey)", () => {
 		const user = await CometChat.login("superhero1", server.h.seed.authKey);
 		expect(server.calls()).toEqual(["POST /v3.0/users/superhero1/auth_tokens", "PUT /v3.0/me"]);
 		const [mint, me] = server.requests;
-		const deviceId = (mint?.body as { deviceId: string }).deviceId;
+		const deviceId = getDeviceId(mint);
 		expect(deviceId).toMatch(new RegExp(`^${server.h.seed.app.id}_[0-9a-f-]{36}_\\d+$`));
 		expect(mint?.body).toEqual({ platform: "WEB", deviceId, appInfo: APP_INFO });
 		expect(me?.body).toEqual({ platform: "WEB", deviceId, appInfo: APP_INFO });

@@ -10,6 +10,7 @@ import { createMemoryStorage, type SessionStorage, type WebStorageLike } from ".
 import {
 	createTestServer,
 	createTestSettings,
+	getDeviceId,
 	type LoginEventRecord,
 	recordLoginEvents,
 	rejectionOf,
@@ -137,13 +138,13 @@ describe("file store", () => {
 		const settings = createTestSettings(server).setStorageDirectory(dir);
 		await CometChat.init(server.h.seed.app.id, settings.build());
 		await CometChat.login("superhero1", server.h.seed.authKey);
-		const deviceId = (server.requests[0]?.body as { deviceId: string }).deviceId;
+		const deviceId = getDeviceId(server.requests[0]);
 		await CometChat.logout();
 		const file = await readFile(path.join(dir, `${server.h.seed.app.id}.json`), "utf8");
 		expect(JSON.parse(file)).toEqual({ version: 1, deviceId, session: null });
 		await CometChat.init(server.h.seed.app.id, settings.build());
 		await CometChat.login("superhero1", server.h.seed.authKey);
-		expect((server.requests.at(-2)?.body as { deviceId: string }).deviceId).toBe(deviceId);
+		expect(getDeviceId(server.requests.at(-2))).toBe(deviceId);
 	});
 
 	test("an unreadable store makes init reject with STORAGE_ERROR", async () => {
