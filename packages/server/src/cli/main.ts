@@ -7,6 +7,7 @@ import { createPostgresRevocationBus } from "../realtime/postgres-revocation-bus
 import type { RevocationBus } from "../realtime/revocation-bus.ts";
 import type { Store } from "../store/store.ts";
 import * as apps from "./commands/apps.ts";
+import * as devCert from "./commands/dev-cert.ts";
 import * as keys from "./commands/keys.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as serve from "./commands/serve.ts";
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
 	keys: keys.run,
 	users: users.run,
 	tokens: tokens.run,
+	"dev-cert": devCert.run,
 };
 
 const HELP = `latchkey: a self-hosted, CometChat-compatible auth service
@@ -34,6 +36,7 @@ usage: latchkey <command> [options]
   keys create|list|delete         manage REST API keys and Auth Keys
   users create|list|get|delete    manage users
   tokens create|list|delete|flush manage auth tokens
+  dev-cert                        write a self-signed certificate for localhost into the data dir
 Every command takes --json for scripts. Configuration comes from the environment (docs/config.md):
 the CLI works on the same data dir or DATABASE_URL as the server, also while it runs.`;
 
