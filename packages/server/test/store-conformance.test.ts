@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
-import type { ApiKeyRecord, AppRecord, AuthTokenRecord, UserQuery, UserRecord } from "../src/store/store.ts";
+import type {
+	ApiKeyRecord,
+	AppRecord,
+	AuthTokenRecord,
+	OperatorRecord,
+	OperatorSessionRecord,
+	UserQuery,
+	UserRecord,
+} from "../src/store/store.ts";
 import { DIALECTS, openTestStore } from "./stores.ts";
 
 /** Far beyond 2^31 ms, so a bigint column that came back as a string or a truncated int would show. */
@@ -57,6 +65,14 @@ function token(appId: string, uid: string, id: string, overrides: Partial<AuthTo
 		lastUsedAt: null,
 		...overrides,
 	};
+}
+
+function operator(id: string, email: string): OperatorRecord {
+	return { id, email, emailLower: email.toLowerCase(), passwordHash: `$argon2id$${id}`, createdAt: T };
+}
+
+function operatorSession(id: string, operatorId: string, createdAt = T): OperatorSessionRecord {
+	return { id, operatorId, secretHash: "c".repeat(64), createdAt, lastSeenAt: createdAt };
 }
 
 function tokenId(n: number): string {
@@ -271,6 +287,10 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 				expect(await uids({ tags: ["red", "blue"] })).toEqual({ uids: ["alice"], total: 1 });
 				expect(await uids({ tags: ["re"] })).toEqual({ uids: [], total: 0 });
 			});
+
+			test("tag matching is case-insensitive on every dialect", async () => {
+				expect(await uids({ tags: ["RED", "Blue"] })).toEqual({ uids: ["alice"], total: 1 });
+			});
 		});
 
 		test("updateUser applies the patch, keeps search in step with the name, and unsets fields", async () => {
@@ -421,14 +441,27 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			expect(await store.findExistingAuthTokenIds([tokenId(1), tokenId(2), tokenId(3)])).toEqual([tokenId(3)]);
 		});
 
-		test("findExistingAuthTokenIds answers the ids that still exist", async () => {
+		test("findExistingAuthTokenIds answers the ids that still work: token exists, user active", async () => {
+			await store.insertUser(user("app1", "u3"));
 			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
 			await store.insertAuthToken(token("app1", "u2", tokenId(2)), { maxPerUser: 100 });
-			expect((await store.findExistingAuthTokenIds([tokenId(2), tokenId(7), tokenId(1)])).sort()).toEqual([
+			await store.insertAuthToken(token("app1", "u3", tokenId(3)), { maxPerUser: 100 });
+			await store.setUserDeactivatedAt("app1", "u3", T);
+			expect((await store.findExistingAuthTokenIds([tokenId(2), tokenId(7), tokenId(1), tokenId(3)])).sort()).toEqual([
 				tokenId(1),
 				tokenId(2),
 			]);
 			expect(await store.findExistingAuthTokenIds([])).toEqual([]);
+		});
+
+		test("countAppAuthTokens counts the tokens of one app", async () => {
+			await store.insertApp(app("app2"), [], [user("app2", "u1")]);
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u2", tokenId(2)), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app2", "u1", tokenId(3)), { maxPerUser: 100 });
+			expect(await store.countAppAuthTokens("app1")).toBe(2);
+			expect(await store.countAppAuthTokens("app2")).toBe(1);
+			expect(await store.countAppAuthTokens("none")).toBe(0);
 		});
 
 		test("a deactivated user's session still loads (the domain refuses it)", async () => {
@@ -449,6 +482,81 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			const page = await store.listAuthTokens("app1", "u1", { limit: 200, offset: 0 });
 			expect(page.total).toBe(100);
 			expect(page.items.filter((t) => evicted.includes(t.id))).toEqual([]);
+		});
+	});
+	describe("dashboard operators", () => {
+		test("insertOperator stores an operator once per email, case-insensitively via emailLower", async () => {
+			expect(await store.countOperators()).toBe(0);
+			expect(await store.insertOperator(operator("op1", "Ada@Example.test"))).toBe(true);
+			expect(await store.insertOperator(operator("op2", "ada@example.test"))).toBe(false);
+			expect(await store.countOperators()).toBe(1);
+			expect(await store.getOperatorByEmail("ada@example.test")).toEqual(operator("op1", "Ada@Example.test"));
+			expect(await store.getOperatorByEmail("nobody@example.test")).toBeNull();
+		});
+
+		test("setup tokens: insert prunes expired ones, claim consumes once and creates the first operator", async () => {
+			await store.insertSetupToken({ id: "st1", secretHash: "h1", createdAt: T, expiresAt: T + 1000 });
+			expect(await store.getSetupToken("st1")).toEqual({
+				id: "st1",
+				secretHash: "h1",
+				createdAt: T,
+				expiresAt: T + 1000,
+			});
+			await store.insertSetupToken({ id: "st2", secretHash: "h2", createdAt: T + 1000, expiresAt: T + 5000 });
+			expect(await store.getSetupToken("st1")).toBeNull();
+			expect(await store.claimSetupToken("st2", "wrong", T + 1001, operator("op1", "a@x.test"))).toBe(false);
+			expect(await store.claimSetupToken("st2", "h2", T + 5000, operator("op1", "a@x.test"))).toBe(false);
+			expect(await store.claimSetupToken("st2", "h2", T + 1001, operator("op1", "a@x.test"))).toBe(true);
+			expect(await store.claimSetupToken("st2", "h2", T + 1002, operator("op2", "b@x.test"))).toBe(false);
+			expect(await store.countOperators()).toBe(1);
+			expect(await store.getSetupToken("st2")).toBeNull();
+		});
+
+		test("a setup token cannot create an operator once one exists", async () => {
+			await store.insertOperator(operator("op0", "first@x.test"));
+			await store.insertSetupToken({ id: "st1", secretHash: "h1", createdAt: T, expiresAt: T + 1000 });
+			expect(await store.claimSetupToken("st1", "h1", T + 1, operator("op1", "a@x.test"))).toBe(false);
+			expect(await store.getOperatorByEmail("a@x.test")).toBeNull();
+		});
+
+		test("10 concurrent claims of one setup link: exactly one wins", async () => {
+			await store.insertSetupToken({ id: "st1", secretHash: "h1", createdAt: T, expiresAt: T + 1000 });
+			const results = await Promise.all(
+				Array.from({ length: 10 }, (_, i) =>
+					store.claimSetupToken("st1", "h1", T + 1, operator(`op${i}`, `o${i}@x.test`)),
+				),
+			);
+			expect(results.filter(Boolean)).toHaveLength(1);
+			expect(await store.countOperators()).toBe(1);
+		});
+
+		test("operator sessions: insert prunes old ones, get joins the operator, touch and delete", async () => {
+			await store.insertOperator(operator("op1", "a@x.test"));
+			await store.insertOperatorSession(operatorSession("s1", "op1", T), { pruneCreatedBefore: 0 });
+			expect(await store.getOperatorSession("s1")).toEqual({
+				session: operatorSession("s1", "op1", T),
+				operator: operator("op1", "a@x.test"),
+			});
+			await store.touchOperatorSession("s1", T + 50);
+			expect((await store.getOperatorSession("s1"))?.session.lastSeenAt).toBe(T + 50);
+			await store.insertOperatorSession(operatorSession("s2", "op1", T + 100), { pruneCreatedBefore: T + 1 });
+			expect(await store.getOperatorSession("s1")).toBeNull();
+			await store.deleteOperatorSession("s2");
+			expect(await store.getOperatorSession("s2")).toBeNull();
+			expect(await store.getOperatorSession("missing")).toBeNull();
+		});
+
+		test("login failures: counted per email within the window, pruned, cleared", async () => {
+			await store.recordLoginFailure("a@x.test", T + 1, { pruneBefore: 0 });
+			await store.recordLoginFailure("a@x.test", T + 2, { pruneBefore: 0 });
+			await store.recordLoginFailure("b@x.test", T + 2, { pruneBefore: 0 });
+			expect(await store.countLoginFailures("a@x.test", T)).toBe(2);
+			expect(await store.countLoginFailures("a@x.test", T + 1)).toBe(1);
+			await store.recordLoginFailure("a@x.test", T + 3, { pruneBefore: T + 1 });
+			expect(await store.countLoginFailures("a@x.test", 0)).toBe(2);
+			await store.clearLoginFailures("a@x.test");
+			expect(await store.countLoginFailures("a@x.test", 0)).toBe(0);
+			expect(await store.countLoginFailures("b@x.test", 0)).toBe(1);
 		});
 	});
 });

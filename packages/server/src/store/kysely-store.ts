@@ -217,8 +217,10 @@ export class KyselyStore implements Store {
 				parts.push(eb.or(fields));
 			}
 			if (query.roles && query.roles.length > 0) parts.push(eb("role", "in", query.roles));
+			// lower() on both sides: LIKE is case-insensitive on SQLite but not on PostgreSQL, and tags keep their case.
 			for (const tag of query.tags ?? []) {
-				parts.push(sql<SqlBool>`tags like ${`%${escapeLike(JSON.stringify(tag))}%`} escape '\\'`);
+				const pattern = `%${escapeLike(JSON.stringify(tag.toLowerCase()))}%`;
+				parts.push(sql<SqlBool>`lower(tags) like ${pattern} escape '\\'`);
 			}
 			return eb.and(parts);
 		};
