@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { createApp } from "../src/http/app.ts";
+import type { Store } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./harness.ts";
 import {
 	createOtherApp,
@@ -109,6 +111,30 @@ describe("POST /v3/users/{uid}/auth_tokens", () => {
 			"ERR_UID_NOT_FOUND",
 			UID_NOT_FOUND(long),
 		);
+	});
+
+	test("a user deleted between the lookup and the insert is ERR_UID_NOT_FOUND with the usual message", async () => {
+		const racing: Store = Object.create(h.store) as Store;
+		racing.insertAuthToken = async () => null;
+		const app = createApp({ ...h.deps, store: racing });
+		const res = await app.request("/v3/users/superhero1/auth_tokens", {
+			method: "POST",
+			headers: { appid: h.seed.app.id, apikey: h.seed.authKey },
+		});
+		await expectError(res, 404, "ERR_UID_NOT_FOUND", UID_NOT_FOUND("superhero1"));
+	});
+
+	test("a token deleted between the lookup and the update is ERR_AUTH_TOKEN_NOT_FOUND with the usual message", async () => {
+		const token = await mintToken(h, "superhero1");
+		const racing: Store = Object.create(h.store) as Store;
+		racing.updateAuthToken = async () => null;
+		const app = createApp({ ...h.deps, store: racing });
+		const res = await app.request(`/v3/users/superhero1/auth_tokens/${token.id}`, {
+			method: "PUT",
+			headers: { appid: h.seed.app.id, apikey: h.seed.restApiKey },
+			body: JSON.stringify({ platform: "X" }),
+		});
+		await expectError(res, 404, "ERR_AUTH_TOKEN_NOT_FOUND", TOKEN_NOT_FOUND("superhero1"));
 	});
 
 	test("a platform over 50 characters or a non-object appInfo is 400", async () => {

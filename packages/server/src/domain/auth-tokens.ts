@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AuthTokenRecord, Page, PageRequest, Session } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
-import { authTokenNotFound, LatchkeyError } from "./errors.ts";
+import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
 import { generateCredential, parseCredential, verifySecret } from "./secrets.ts";
 import { getActiveUser } from "./users.ts";
 import { parseInput } from "./validation.ts";
@@ -69,7 +69,7 @@ export async function createAuthToken(
 		lastUsedAt: null,
 	};
 	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
-	if (evicted === null) throw new LatchkeyError("ERR_UID_NOT_FOUND", `The UID ${user.uid} does not exist.`);
+	if (evicted === null) throw uidNotFound(user.uid);
 	if (evicted.length > 0) await deps.revocations.publish({ appId, tokenIds: evicted, reason: "revoked" });
 	return { token, plaintext: credential.plaintext };
 }
@@ -98,6 +98,10 @@ export async function touchSession(deps: DomainDeps, session: Session): Promise<
 	session.token.lastUsedAt = now;
 }
 
+function authTokenNotFoundForUser(uid: string): LatchkeyError {
+	return new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", `The auth token does not exist for the UID ${uid}.`);
+}
+
 /**
  * Finds a token named in a path, by its full value or by its id (`lkat_…`, what list answers show).
  * A full value with a wrong secret is treated as unknown.
@@ -118,7 +122,7 @@ async function findUserAuthToken(
 		session.token.uid === user.uid &&
 		(parsed === null || verifySecret(parsed.secret, session.token.secretHash));
 	if (!session || !matches) {
-		throw new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", `The auth token does not exist for the UID ${user.uid}.`);
+		throw authTokenNotFoundForUser(user.uid);
 	}
 	return session.token;
 }
@@ -152,7 +156,7 @@ export async function updateAuthToken(
 	const parsed = parseInput(updateAuthTokenSchema, input);
 	const token = await findUserAuthToken(deps, appId, uid, reference);
 	const updated = await deps.store.updateAuthToken(token.id, parsed);
-	if (!updated) throw new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
+	if (!updated) throw authTokenNotFoundForUser(token.uid);
 	return updated;
 }
 
