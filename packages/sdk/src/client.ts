@@ -10,7 +10,7 @@ import {
 	type Transport,
 } from "./http.ts";
 import { generateDeviceId, generateResourceId } from "./ids.ts";
-import type { ListenerRegistry, SessionRevokedReason } from "./listeners.ts";
+import { ListenerRegistry, type SessionRevokedReason } from "./listeners.ts";
 import { type ConnectionStatus, RealtimeConnection } from "./realtime-connection.ts";
 import { selectSessionStorage } from "./select-storage.ts";
 import type { SessionStorage } from "./session-storage.ts";
@@ -65,7 +65,7 @@ function storageFailed(): CometChatException {
  * holds one; create more to talk to several apps at once.
  *
  * @example
- * const client = new Client("APP_ID", new AppSettingsBuilder().overrideClientHost("chat.example.com/v3.0").build(), new ListenerRegistry());
+ * const client = new Client("APP_ID", new AppSettingsBuilder().overrideClientHost("chat.example.com/v3.0").build());
  * await client.ready;
  * const user = await client.login("alice", AUTH_KEY);
  */
@@ -80,11 +80,14 @@ export class Client {
 	private realtime: RealtimeConnection | null = null;
 	private persisting: Promise<void> = Promise.resolve();
 
+	private readonly listeners: ListenerRegistry;
+
 	constructor(
 		readonly appId: string,
 		private readonly settings: AppSettings,
-		private readonly listeners: ListenerRegistry,
+		options: { listeners?: ListenerRegistry } = {},
 	) {
+		this.listeners = options.listeners ?? new ListenerRegistry();
 		this.storage = selectSessionStorage(settings);
 		this.deviceId = generateDeviceId(appId);
 		const fetchFunction = settings.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -97,6 +100,8 @@ export class Client {
 			sdkVersion: `latchkey-javascript@${SDK_VERSION}`,
 		};
 		this.ready = this.restore();
+		// Marked handled here; every method awaits `ready` and rejects with its error instead.
+		this.ready.catch(() => {});
 	}
 
 	/** Logs in by uid and Auth Key, or by auth token when `authKey` is omitted. See `CometChat.login`. @example await client.login("alice", AUTH_KEY); */

@@ -62,7 +62,7 @@ export class CometChat {
 			throw createException(SDK_ERROR.MISSING_PARAMETERS, "AppID cannot be empty. Please specify a valid appID.");
 		}
 		CometChat.client?.close();
-		const client = new Client(id.trim(), settings, CometChat.listeners);
+		const client = new Client(id.trim(), settings, { listeners: CometChat.listeners });
 		CometChat.client = client;
 		await client.ready;
 		return true;

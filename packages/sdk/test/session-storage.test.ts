@@ -105,13 +105,13 @@ describe("restore without a request", () => {
 describe("file store", () => {
 	test("survives a restart: a new Client reading the same directory has the session", async () => {
 		const settings = createTestSettings(server).setStorageMode(CometChat.StorageMode.FILE).setStorageDirectory(dir);
-		const first = new Client(server.h.seed.app.id, settings.build(), new ListenerRegistry());
+		const first = new Client(server.h.seed.app.id, settings.build());
 		const user = await first.login("superhero2", server.h.seed.authKey);
 		first.close();
-		const second = new Client(server.h.seed.app.id, settings.build(), new ListenerRegistry());
+		const second = new Client(server.h.seed.app.id, settings.build());
 		expect((await second.getLoggedinUser())?.getAuthToken()).toBe(user.getAuthToken());
 		await second.logout();
-		const third = new Client(server.h.seed.app.id, settings.build(), new ListenerRegistry());
+		const third = new Client(server.h.seed.app.id, settings.build());
 		expect(await third.getLoggedinUser()).toBeNull();
 	});
 
@@ -191,7 +191,9 @@ describe("listeners", () => {
 		registry.addLoginListener("gone", new LoginListener({ loginSuccess: () => heard.push("gone") }));
 		registry.removeLoginListener("gone");
 		const storage: SessionStorage = createMemoryStorage();
-		const client = new Client(server.h.seed.app.id, createTestSettings(server).setStorage(storage).build(), registry);
+		const client = new Client(server.h.seed.app.id, createTestSettings(server).setStorage(storage).build(), {
+			listeners: registry,
+		});
 		expect((await client.login("superhero1", server.h.seed.authKey)).getUid()).toBe("superhero1");
 		expect(heard).toEqual([]);
 		expect(consoleError).toHaveBeenCalledTimes(1);
