@@ -29,6 +29,7 @@ nav.crumbs a{color:#1d4ed8}
 nav.tabs{display:flex;gap:.25rem;flex-wrap:wrap;border-bottom:1px solid #cbd2d9;margin-bottom:1rem}
 nav.tabs a{padding:.5rem .75rem;text-decoration:none;border-bottom:3px solid transparent;color:#1f2933}
 nav.tabs a[aria-current=page]{border-bottom-color:#1d4ed8;font-weight:600}
+.card>:first-child,.alert>:first-child{margin-top:0}
 .card{background:#fff;border:1px solid #d9e2ec;border-radius:.5rem;padding:1rem;margin-bottom:1rem}
 .narrow{max-width:26rem;margin:2rem auto}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem;margin-bottom:1rem}
@@ -66,19 +67,19 @@ form.inline{display:inline;margin:0}
 .alert.ok{background:#ecfdf3;border-color:#32d583;color:#054f31}
 .alert.once{background:#fffaeb;border-color:#f79009;color:#7a2e0e}
 .alert ul{margin:.25rem 0 0;padding-left:1.25rem}
-.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .5rem;border-radius:1rem;background:#e4e7eb;color:#1f2933;vertical-align:middle}
+.badge{display:inline-block;white-space:nowrap;font-size:.75rem;font-weight:600;padding:0 .5rem;border-radius:1rem;background:#e4e7eb;color:#1f2933;vertical-align:middle}
 .badge.sample{background:#fef0c7;color:#7a2e0e}
 .badge.full{background:#fee4e2;color:#7a271a}
 .badge.auth{background:#d1e9ff;color:#194185}
 .avatar{display:inline-flex;align-items:center;justify-content:center;width:2rem;height:2rem;border-radius:50%;background:#334e68;color:#fff;font-weight:700;font-size:.875rem;flex:none}
-.who-cell{display:flex;gap:.5rem;align-items:center}
+.who-cell{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:center}
 .toolbar{display:flex;gap:.5rem;flex-wrap:wrap;align-items:flex-end;margin-bottom:1rem}
 .toolbar form{display:flex;gap:.5rem;flex:1 1 16rem}
 .toolbar input[type=search]{flex:1}
-table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;border-radius:.5rem}
+table{width:100%;margin-bottom:1rem;border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;border-radius:.5rem}
 th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid #e4e7eb;vertical-align:top}
 th{font-size:.875rem;color:#52606d;font-weight:600;background:#f0f4f8}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
 .empty{background:#fff;border:1px dashed #9aa5b1;border-radius:.5rem;padding:1.5rem;text-align:center}
 .empty p{margin:.25rem 0}
 nav.pages{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:1rem 0}
@@ -91,7 +92,7 @@ nav.pages .current{font-weight:600}
  table{border:0;background:none}
  thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
  tr{background:#fff;border:1px solid #d9e2ec;border-radius:.5rem;margin-bottom:.75rem;padding:.25rem 0}
- td{border:0;padding:.25rem .75rem;display:grid;grid-template-columns:6.5rem 1fr;gap:.5rem}
+ td{border:0;padding:.25rem .75rem;display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:.5rem}
  td::before{content:attr(data-label);color:#52606d;font-size:.875rem;font-weight:600}
  .kv{grid-template-columns:1fr}
  .kv dd{margin-bottom:.5rem}

@@ -148,7 +148,7 @@ export function appsPages(deps: AppDeps): Hono<DashboardEnv> {
 	<a class="stat" href="${appPath(app.id, "/users")}"><span class="n">${overview.userCount}</span><span class="l">Users</span></a>
 	<div class="stat"><span class="n">${overview.authTokenCount}</span><span class="l">Auth tokens</span></div>
 	<a class="stat" href="${appPath(app.id, "/keys")}"><span class="n">${overview.apiKeyCount}</span><span class="l">API keys</span></a>
-	<div class="stat"><span class="n">${live}</span><span class="l">Live sockets${live === "—" ? html` <span class="hint">(realtime not connected to this page)</span>` : ""}</span></div>
+	<div class="stat"><span class="n">${live}</span><span class="l">Live sockets${live === "—" ? html` <span class="hint">(not reported by this server)</span>` : ""}</span></div>
 </div>
 <section class="card" aria-labelledby="events">
 	<h2 id="events">Recent auth events</h2>

@@ -140,7 +140,7 @@ ${
 ${pagination(base, {}, page, TOKENS_PER_PAGE, tokens.total)}
 <form method="post" action="${base}/tokens/flush" class="actions">
 	${csrfField(csrf)}
-	<button type="submit" class="danger">Revoke all ${tokens.total} tokens</button>
+	<button type="submit" class="danger">Revoke all tokens of ${user.uid}</button>
 </form>`
 }`,
 	});
