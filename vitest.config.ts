@@ -21,6 +21,7 @@ export default defineConfig({
 					hookTimeout: 30_000,
 				},
 			},
+			{ test: { name: "bench", root: "bench", include: ["*.test.ts"], testTimeout: 300_000 } },
 		],
 	},
 });

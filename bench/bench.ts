@@ -3,8 +3,8 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import type { LoadSettings } from "./load.ts";
 import { REPO_ROOT } from "./processes.ts";
-import { summarizeProfiles } from "./profile-summary.ts";
-import type { BenchReport, HttpRow } from "./results.ts";
+import { findProfile, summarizeProfile } from "./profile-summary.ts";
+import type { BenchReport, HttpRow, ProfileSummary } from "./results.ts";
 import { runBaseline } from "./scenarios/baseline.ts";
 import type { ScenarioContext } from "./scenarios/context.ts";
 import { runGrowthScenarios } from "./scenarios/growth.ts";
@@ -49,6 +49,18 @@ function describeMachine(): BenchReport["machine"] {
 		memoryGB: Math.round(os.totalmem() / 1024 ** 3),
 		loadAverage: os.loadavg().map((value) => Math.round(value * 100) / 100),
 	};
+}
+
+/** One profile summary per Latchkey row, cut to that row's measured window. */
+function summarizeRowProfiles(directory: string, rows: HttpRow[]): ProfileSummary[] {
+	const summaries: ProfileSummary[] = [];
+	for (const row of rows) {
+		if (row.system !== "latchkey") continue;
+		const file = findProfile(directory, row.load.window.pid);
+		const tokens = row.storedTokens === undefined ? "" : `, ${row.storedTokens} tokens`;
+		if (file) summaries.push(summarizeProfile(file, `${row.title} (${row.store}${tokens})`, row.load.window));
+	}
+	return summaries;
 }
 
 /** Runs the baseline, then every selected scenario, and returns the whole report (nothing is written here). */
@@ -100,7 +112,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		sockets,
 		targets: [],
 		notes,
-		profiles: options.profileDir ? summarizeProfiles(options.profileDir) : [],
+		profiles: options.profileDir ? summarizeRowProfiles(options.profileDir, rows) : [],
 	};
 	report.targets = checkTargets(report);
 	notes.push(`Load average at the end: ${describeMachine().loadAverage.join(" / ")}.`);

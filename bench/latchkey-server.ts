@@ -104,15 +104,8 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 				LATCHKEY_LOG_LEVEL: "silent",
 				...(databaseURL && { DATABASE_URL: databaseURL }),
 			};
-			const nodeFlags = options.profileDir
-				? [
-						"--cpu-prof",
-						"--cpu-prof-dir",
-						options.profileDir,
-						"--cpu-prof-name",
-						`latchkey-${dialect}-${Date.now()}.cpuprofile`,
-					]
-				: [];
+			// The default profile name carries the pid, which is how rows find their profile.
+			const nodeFlags = options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [];
 			deployment.server = await startChild({
 				entry: SERVER_ENTRY,
 				env,

@@ -8,6 +8,7 @@ interface CPUProfileNode {
 }
 
 interface CPUProfile {
+	startTime: number;
 	nodes: CPUProfileNode[];
 	samples: number[];
 	timeDeltas: number[];
@@ -47,16 +48,29 @@ function toEntries(selfMs: Map<string, { functionName: string; location: string;
 		);
 }
 
-/** Self time per function and per module of one `--cpu-prof` profile, idle time left out. */
-export function summarizeProfile(file: string): ProfileSummary {
+/** Monotonic microseconds, the clock V8 stamps profiles with; only samples inside it count. */
+export interface ProfileWindow {
+	startMicros: number;
+	endMicros: number;
+}
+
+/**
+ * Self time per function and per module of one `--cpu-prof` profile, idle time left out; with a window, only
+ * the samples taken inside it (one scenario's measured run, without start-up or other scenarios).
+ */
+export function summarizeProfile(file: string, label: string, window?: ProfileWindow): ProfileSummary {
 	const profile = JSON.parse(readFileSync(file, "utf8")) as CPUProfile;
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 	const functions = new Map<string, { functionName: string; location: string; ms: number }>();
 	const modules = new Map<string, { functionName: string; location: string; ms: number }>();
 	let totalMs = 0;
+	let timestamp = profile.startTime;
 	profile.samples.forEach((id, index) => {
 		const node = byId.get(id);
-		const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+		const delta = profile.timeDeltas[index] ?? 0;
+		timestamp += delta;
+		if (window && (timestamp < window.startMicros || timestamp > window.endMicros)) return;
+		const ms = delta / 1000;
 		if (!node || node.callFrame.functionName === "(idle)") return;
 		totalMs += ms;
 		const frame = node.callFrame;
@@ -72,6 +86,7 @@ export function summarizeProfile(file: string): ProfileSummary {
 		modules.set(moduleName, mod);
 	});
 	return {
+		label,
 		file: path.basename(file),
 		totalMs: Math.round(totalMs),
 		topFunctions: toEntries(functions, totalMs),
@@ -79,10 +94,10 @@ export function summarizeProfile(file: string): ProfileSummary {
 	};
 }
 
-/** Every profile in a directory, in name order. */
-export function summarizeProfiles(directory: string): ProfileSummary[] {
-	return readdirSync(directory)
-		.filter((name) => name.endsWith(".cpuprofile"))
-		.sort()
-		.map((name) => summarizeProfile(path.join(directory, name)));
+/** The profile a process with this pid wrote into `directory` (Node's default name carries the pid). */
+export function findProfile(directory: string, pid: number): string | null {
+	const name = readdirSync(directory).find(
+		(file) => file.endsWith(".cpuprofile") && file.split(".")[3] === String(pid),
+	);
+	return name ? path.join(directory, name) : null;
 }

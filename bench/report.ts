@@ -54,6 +54,10 @@ function socketCells(sockets: SocketResult): Array<[string, string]> {
 			"revocation → close (DELETE sent → client sees 4001)",
 			`p50 ${fixed(sockets.closeP50Ms, 1)} ms, p99 ${fixed(sockets.closeP99Ms, 1)} ms, max ${fixed(sockets.closeMaxMs, 1)} ms`,
 		],
+		[
+			"REST DELETE answer time (same requests)",
+			`p50 ${fixed(sockets.deleteP50Ms, 1)} ms, p99 ${fixed(sockets.deleteP99Ms, 1)} ms (${sockets.revokeConcurrency} in flight)`,
+		],
 		["sockets closed without being revoked", String(sockets.unexpectedCloses)],
 	];
 }
@@ -157,7 +161,7 @@ export function formatMarkdownReport(report: BenchReport): string {
 	for (const profile of report.profiles) {
 		parts.push(
 			"",
-			`Profile ${profile.file} (${profile.totalMs} ms of CPU, idle excluded):`,
+			`Profile of ${profile.label}: ${profile.totalMs} ms of server CPU in the measured window, idle excluded (${profile.file}):`,
 			"",
 			markdownTable(
 				["function", "location", "self %"],

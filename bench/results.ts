@@ -35,6 +35,11 @@ export interface SocketResult {
 	closeP50Ms: number;
 	closeP99Ms: number;
 	closeMaxMs: number;
+	/** How long the REST DELETE itself took to answer, for telling REST time from fan-out time. */
+	deleteP50Ms: number;
+	deleteP99Ms: number;
+	/** DELETE requests in flight at once. */
+	revokeConcurrency: number;
 	/** Sockets that closed although their token was not revoked. */
 	unexpectedCloses: number;
 }
@@ -53,6 +58,8 @@ export interface ProfileEntry {
 }
 
 export interface ProfileSummary {
+	/** Which measurement the samples come from. */
+	label: string;
 	file: string;
 	totalMs: number;
 	topFunctions: ProfileEntry[];

@@ -156,14 +156,17 @@ export async function runSocketScenario(context: ScenarioContext): Promise<Socke
 		context.log(`sockets: revoking ${plan.revoke}`);
 		const revoked = identities.slice(0, plan.revoke);
 		const sentAt = new Map<string, number>();
+		const deleteMs: number[] = [];
 		let failedRevocations = 0;
 		await runPool(revoked, REVOKE_CONCURRENCY, async (identity) => {
-			sentAt.set(identity.tokenId, now());
+			const sent = now();
+			sentAt.set(identity.tokenId, sent);
 			const response = await fetch(`${deployment.baseURL}/v3/users/${identity.uid}/auth_tokens/${identity.tokenId}`, {
 				method: "DELETE",
 				headers: { appid: appId, apikey: deployment.credentials.restApiKey },
 			});
 			await response.arrayBuffer();
+			deleteMs.push(now() - sent);
 			if (response.status !== 200) failedRevocations++;
 		});
 		if (failedRevocations > 0) context.note(`sockets: ${failedRevocations} revocations did not answer 200`);
@@ -192,6 +195,12 @@ export async function runSocketScenario(context: ScenarioContext): Promise<Socke
 			closeP50Ms: percentile(latencies, 50),
 			closeP99Ms: percentile(latencies, 99),
 			closeMaxMs: latencies.at(-1) ?? Number.NaN,
+			deleteP50Ms: percentile(
+				deleteMs.sort((a, b) => a - b),
+				50,
+			),
+			deleteP99Ms: percentile(deleteMs, 99),
+			revokeConcurrency: REVOKE_CONCURRENCY,
 			unexpectedCloses: closes.filter((close) => !sentAt.has(close.tokenId)).length,
 		};
 	} finally {
