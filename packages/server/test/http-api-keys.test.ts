@@ -302,65 +302,76 @@ describe("DELETE /v3/apikeys/{apiKey}", () => {
 });
 
 describe("api keys: credentials", () => {
-	function routes(): Array<{ method: string; path: string; body?: unknown }> {
-		const target = credentialId(h.seed.authKey);
-		return [
-			{ method: "POST", path: "/v3/apikeys", body: { name: "x" } },
-			{ method: "GET", path: "/v3/apikeys" },
-			{ method: "GET", path: `/v3/apikeys/${target}` },
-			{ method: "PUT", path: `/v3/apikeys/${target}`, body: { name: "x" } },
-			{ method: "DELETE", path: `/v3/apikeys/${target}` },
-		];
+	const ROUTES: Array<{ method: string; path: (target: string) => string; body?: unknown }> = [
+		{ method: "POST", path: () => "/v3/apikeys", body: { name: "x" } },
+		{ method: "GET", path: () => "/v3/apikeys" },
+		{ method: "GET", path: (target) => `/v3/apikeys/${target}` },
+		{ method: "PUT", path: (target) => `/v3/apikeys/${target}`, body: { name: "x" } },
+		{ method: "DELETE", path: (target) => `/v3/apikeys/${target}` },
+	];
+
+	/** Calls the route against the Auth Key's id and checks that the keys were left alone. */
+	async function callRefused(route: (typeof ROUTES)[number], key: string | undefined): Promise<Response> {
+		const before = await readJSON(await h.call("GET", "/v3/apikeys", { key: h.seed.restApiKey }));
+		const res = await h.call(route.method, route.path(credentialId(h.seed.authKey)), {
+			body: route.body,
+			...(key !== undefined && { key }),
+		});
+		expect(await readJSON(await h.call("GET", "/v3/apikeys", { key: h.seed.restApiKey }))).toEqual(before);
+		return res;
 	}
 
-	test("every /apikeys route without a key is 401 AUTH_ERR_EMPTY_APIKEY", async () => {
-		for (const route of routes()) {
+	for (const route of ROUTES) {
+		const label = `${route.method} ${route.path(":apiKey")}`;
+
+		test(`${label} without a key is 401 AUTH_ERR_EMPTY_APIKEY`, async () => {
 			await expectError(
-				await h.call(route.method, route.path, { body: route.body }),
+				await callRefused(route, undefined),
 				401,
 				"AUTH_ERR_EMPTY_APIKEY",
 				"The apiKey is missing in the headers.",
 			);
-		}
-	});
+		});
 
-	test("every /apikeys route with a wrong key is 401 AUTH_ERR_APIKEY_NOT_FOUND", async () => {
-		for (const route of routes()) {
+		test(`${label} with a wrong key is 401 AUTH_ERR_APIKEY_NOT_FOUND`, async () => {
 			await expectError(
-				await h.call(route.method, route.path, { key: "wrong-key-value", body: route.body }),
+				await callRefused(route, "wrong-key-value"),
 				401,
 				"AUTH_ERR_APIKEY_NOT_FOUND",
 				"The key wrong*****value does not exist. Please use correct apiKey.",
 			);
-		}
-	});
+		});
 
-	test("every /apikeys route with an authOnly key is 403 AUTH_ERR_NO_ACCESS", async () => {
-		for (const route of routes()) {
+		test(`${label} with an authOnly key is 403 AUTH_ERR_NO_ACCESS`, async () => {
 			await expectError(
-				await h.call(route.method, route.path, { key: h.seed.authKey, body: route.body }),
+				await callRefused(route, h.seed.authKey),
 				403,
 				"AUTH_ERR_NO_ACCESS",
 				`The key ${masked(credentialId(h.seed.authKey))} cannot be used to perform this operation. Please use API key with a correct scope to perform the operation.`,
 			);
-		}
-		const list = (await readJSON(await h.call("GET", "/v3/apikeys", { key: h.seed.restApiKey }))) as {
-			data: unknown[];
-		};
-		expect(list.data).toEqual(seededKeys().sort((a, b) => String(a.id).localeCompare(String(b.id))));
-	});
+		});
 
-	test("every /apikeys route with another app's fullAccess key is 401", async () => {
-		const other = await createOtherApp(h);
-		for (const route of routes()) {
+		test(`${label} with another app's fullAccess key is 401 AUTH_ERR_APIKEY_NOT_FOUND`, async () => {
+			const other = await createOtherApp(h);
 			await expectError(
-				await h.call(route.method, route.path, { key: other.restApiKey, body: route.body }),
+				await callRefused(route, other.restApiKey),
 				401,
 				"AUTH_ERR_APIKEY_NOT_FOUND",
 				`The key ${masked(credentialId(other.restApiKey))} does not exist. Please use correct apiKey.`,
 			);
-		}
-	});
+		});
+
+		test(`${label} with a deleted key is 401 AUTH_ERR_APIKEY_NOT_FOUND`, async () => {
+			const key = await createKey({ name: "tmp", scope: "fullAccess" });
+			expect((await h.call("DELETE", `/v3/apikeys/${key.id}`, { key: h.seed.restApiKey })).status).toBe(200);
+			await expectError(
+				await callRefused(route, key.apiKey),
+				401,
+				"AUTH_ERR_APIKEY_NOT_FOUND",
+				`The key ${masked(key.id)} does not exist. Please use correct apiKey.`,
+			);
+		});
+	}
 
 	test("a key demoted to authOnly loses /apikeys at once", async () => {
 		const key = await createKey({ name: "admin", scope: "fullAccess" });

@@ -440,74 +440,92 @@ describe("DELETE /v3/users/{uid}/auth_tokens (flush)", () => {
 });
 
 describe("auth tokens: credentials", () => {
-	async function routes(): Promise<Array<{ method: string; path: string; body?: unknown; authOnlyAllowed: boolean }>> {
-		const a = await mintToken(h, "superhero1");
-		return [
-			{ method: "POST", path: "/v3/users/superhero1/auth_tokens", authOnlyAllowed: true },
-			{ method: "GET", path: "/v3/users/superhero1/auth_tokens", authOnlyAllowed: false },
-			{ method: "DELETE", path: "/v3/users/superhero1/auth_tokens", authOnlyAllowed: false },
-			{ method: "GET", path: `/v3/users/superhero1/auth_tokens/${a.id}`, authOnlyAllowed: false },
+	const ROUTES: Array<{ method: string; path: (tokenId: string) => string; body?: unknown; authOnlyAllowed: boolean }> =
+		[
+			{ method: "POST", path: () => "/v3/users/superhero1/auth_tokens", authOnlyAllowed: true },
+			{ method: "GET", path: () => "/v3/users/superhero1/auth_tokens", authOnlyAllowed: false },
+			{ method: "DELETE", path: () => "/v3/users/superhero1/auth_tokens", authOnlyAllowed: false },
+			{ method: "GET", path: (id) => `/v3/users/superhero1/auth_tokens/${id}`, authOnlyAllowed: false },
 			{
 				method: "PUT",
-				path: `/v3/users/superhero1/auth_tokens/${a.id}`,
+				path: (id) => `/v3/users/superhero1/auth_tokens/${id}`,
 				body: { platform: "X" },
 				authOnlyAllowed: false,
 			},
-			{ method: "DELETE", path: `/v3/users/superhero1/auth_tokens/${a.id}`, authOnlyAllowed: false },
+			{ method: "DELETE", path: (id) => `/v3/users/superhero1/auth_tokens/${id}`, authOnlyAllowed: false },
 		];
+
+	/** Calls the route with `key` and checks that the existing token was left alone. */
+	async function callRefused(route: (typeof ROUTES)[number], key: string | undefined): Promise<Response> {
+		const victim = await mintToken(h, "superhero1");
+		const res = await h.call(route.method, route.path(victim.id), {
+			body: route.body,
+			...(key !== undefined && { key }),
+		});
+		expect((await h.call("GET", "/v3.0/me", { token: victim.authToken })).status).toBe(200);
+		expect(h.revocations).toEqual([]);
+		return res;
 	}
 
-	test("every token route without an apikey is 401 AUTH_ERR_EMPTY_APIKEY", async () => {
-		for (const route of await routes()) {
-			const res = await h.call(route.method, route.path, { body: route.body });
-			await expectError(res, 401, "AUTH_ERR_EMPTY_APIKEY", "The apiKey is missing in the headers.");
-		}
-	});
+	for (const route of ROUTES) {
+		const label = `${route.method} ${route.path(":authToken")}`;
 
-	test("every token route with a wrong key is 401 AUTH_ERR_APIKEY_NOT_FOUND", async () => {
-		for (const route of await routes()) {
-			const res = await h.call(route.method, route.path, {
-				key: `${credentialId(h.seed.authKey)}.x`,
-				body: route.body,
-			});
+		test(`${label} without an apikey is 401 AUTH_ERR_EMPTY_APIKEY`, async () => {
 			await expectError(
-				res,
+				await callRefused(route, undefined),
+				401,
+				"AUTH_ERR_EMPTY_APIKEY",
+				"The apiKey is missing in the headers.",
+			);
+		});
+
+		test(`${label} with a wrong secret is 401 AUTH_ERR_APIKEY_NOT_FOUND`, async () => {
+			await expectError(
+				await callRefused(route, `${credentialId(h.seed.restApiKey)}.x`),
 				401,
 				"AUTH_ERR_APIKEY_NOT_FOUND",
-				`The key ${credentialId(h.seed.authKey)}.******** does not exist. Please use correct apiKey.`,
+				`The key ${credentialId(h.seed.restApiKey)}.******** does not exist. Please use correct apiKey.`,
 			);
-		}
-	});
+		});
 
-	test("every token route with another app's key is 401 AUTH_ERR_APIKEY_NOT_FOUND", async () => {
-		const other = await createOtherApp(h);
-		for (const route of await routes()) {
-			const res = await h.call(route.method, route.path, { key: other.restApiKey, body: route.body });
+		test(`${label} with another app's key is 401 AUTH_ERR_APIKEY_NOT_FOUND`, async () => {
+			const other = await createOtherApp(h);
 			await expectError(
-				res,
+				await callRefused(route, other.restApiKey),
 				401,
 				"AUTH_ERR_APIKEY_NOT_FOUND",
 				`The key ${credentialId(other.restApiKey)}.******** does not exist. Please use correct apiKey.`,
 			);
-		}
-	});
+		});
 
-	test("list, get, update, delete and flush with an authOnly key are 403 AUTH_ERR_NO_ACCESS", async () => {
-		const denied = (await routes()).filter((route) => !route.authOnlyAllowed);
-		expect(denied).toHaveLength(5);
-		for (const route of denied) {
-			const res = await h.call(route.method, route.path, { key: h.seed.authKey, body: route.body });
+		test(`${label} with a deleted key is 401 AUTH_ERR_APIKEY_NOT_FOUND`, async () => {
+			const created = await h.call("POST", "/v3/apikeys", {
+				key: h.seed.restApiKey,
+				body: { name: "tmp", scope: "fullAccess" },
+			});
+			const key = ((await readJSON(created)) as { data: { apiKey: string; id: string } }).data;
+			expect((await h.call("DELETE", `/v3/apikeys/${key.id}`, { key: h.seed.restApiKey })).status).toBe(200);
 			await expectError(
-				res,
-				403,
-				"AUTH_ERR_NO_ACCESS",
-				`The key ${credentialId(h.seed.authKey)}.******** cannot be used to perform this operation. Please use API key with a correct scope to perform the operation.`,
+				await callRefused(route, key.apiKey),
+				401,
+				"AUTH_ERR_APIKEY_NOT_FOUND",
+				`The key ${key.id}.******** does not exist. Please use correct apiKey.`,
 			);
-		}
-		expect(h.revocations).toEqual([]);
-	});
+		});
 
-	test("a token of a user created by this test is not visible to another app's key under its own appid", async () => {
+		if (!route.authOnlyAllowed) {
+			test(`${label} with an authOnly key is 403 AUTH_ERR_NO_ACCESS`, async () => {
+				await expectError(
+					await callRefused(route, h.seed.authKey),
+					403,
+					"AUTH_ERR_NO_ACCESS",
+					`The key ${credentialId(h.seed.authKey)}.******** cannot be used to perform this operation. Please use API key with a correct scope to perform the operation.`,
+				);
+			});
+		}
+	}
+
+	test("another app's key under its own appid cannot mint tokens for this app's users", async () => {
 		await createUserOverHTTP(h, { uid: "solo", name: "Solo" });
 		const other = await createOtherApp(h);
 		const res = await h.call("POST", "/v3/users/solo/auth_tokens", {

@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { verifyRealtimeJWT } from "../src/domain/jwt.ts";
 import { createHarness, type Harness } from "./harness.ts";
-import { createOtherApp, createUserOverHTTP, expectError, expectResponse, mintToken, readJSON, T0 } from "./helpers.ts";
+import {
+	createOtherApp,
+	createUserOverHTTP,
+	errorBody,
+	expectError,
+	expectResponse,
+	mintToken,
+	readJSON,
+	T0,
+} from "./helpers.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -291,14 +300,19 @@ describe("/me, /settings and /user_sessions: credentials", () => {
 		{ method: "POST", path: "/v3.0/user_sessions", body: { sessionId: "x" } },
 	];
 
+	/** Every client route refuses the token, and says so per route so a failure names it. */
 	async function expectRefused(token: string | undefined): Promise<void> {
+		const expected =
+			token === undefined
+				? errorBody("AUTH_ERR_EMPTY_AUTH_TOKEN", "The authToken is missing in the headers.")
+				: errorBody("AUTH_ERR_AUTH_TOKEN_NOT_FOUND", SESSION_NOT_FOUND);
 		for (const route of ROUTES) {
 			const res = await h.call(route.method, route.path, { body: route.body, ...(token !== undefined && { token }) });
-			if (token === undefined) {
-				await expectError(res, 401, "AUTH_ERR_EMPTY_AUTH_TOKEN", "The authToken is missing in the headers.");
-			} else {
-				await expectError(res, 401, "AUTH_ERR_AUTH_TOKEN_NOT_FOUND", SESSION_NOT_FOUND);
-			}
+			expect({ route: `${route.method} ${route.path}`, status: res.status, body: await readJSON(res) }).toEqual({
+				route: `${route.method} ${route.path}`,
+				status: 401,
+				body: expected,
+			});
 		}
 	}
 
