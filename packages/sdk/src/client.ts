@@ -11,17 +11,15 @@ import {
 } from "./http.ts";
 import { generateDeviceId, generateResourceId } from "./ids.ts";
 import { ListenerRegistry, type SessionRevokedReason } from "./listeners.ts";
-import { type ConnectionStatus, RealtimeConnection } from "./realtime-connection.ts";
+import { API_VERSION, getUserAgent, SDK_VERSION } from "./platform.ts";
+import type { ConnectionStatus, RealtimeConnection } from "./realtime-connection.ts";
 import { selectSessionStorage } from "./select-storage.ts";
+import { createSessionSocket } from "./session-socket.ts";
 import type { SessionStorage } from "./session-storage.ts";
 import { parseStoredState, type Session, serializeStoredState } from "./stored-state.ts";
 import { SYSTEM_TIMERS } from "./timers.ts";
 import { getUserRequestBody, parseUserData, User } from "./user.ts";
-import { getDefaultWebSocketFactory } from "./websocket.ts";
 
-/** The SDK's version, sent in `appInfo` and the `sdk` header. */
-export const SDK_VERSION = "0.1.0";
-const API_VERSION = "v3.0";
 const TOKEN_NOT_FOUND = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND";
 
 const ENDPOINTS = {
@@ -37,12 +35,6 @@ const ENDPOINTS = {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function getUserAgent(): string {
-	return (
-		(globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? `latchkey-chat-sdk/${SDK_VERSION}`
-	);
 }
 
 function invalidAnswer(): CometChatException {
@@ -352,26 +344,15 @@ export class Client {
 	}
 
 	private startRealtime(session: Session): void {
-		const settings = session.serverSettings;
-		const host = settings?.CHAT_HOST_OVERRIDE || settings?.CHAT_HOST_APP_SPECIFIC || settings?.CHAT_HOST;
-		const port = settings?.CHAT_WSS_PORT;
-		if (this.realtime || !session.jwt || typeof host !== "string" || host === "") return;
-		if (typeof port !== "number" && typeof port !== "string") return;
-		const scheme = getScheme(this.getRouting(), "client") === "http" ? "ws" : "wss";
-		const url = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
-		const options = this.settings.realtime;
-		const connection = new RealtimeConnection({
-			url,
-			authFrame: this.getAuthFrame(session, session.jwt),
-			getWebSocketFactory: () =>
-				this.settings.webSocket ? Promise.resolve(this.settings.webSocket) : getDefaultWebSocketFactory(),
+		if (this.realtime) return;
+		const connection = createSessionSocket({
+			appId: this.appId,
+			session,
+			settings: this.settings,
+			resource: this.transport.resource,
+			deviceId: this.deviceId,
 			timers: this.transport.timers,
-			pingIntervalMs: options.pingIntervalMs ?? 15_000,
-			pongTimeoutMs: options.pongTimeoutMs ?? 3_000,
-			authTimeoutMs: options.authTimeoutMs ?? 10_000,
-			backoffBaseMs: options.backoffBaseMs ?? 500,
-			backoffCapMs: options.backoffCapMs ?? 30_000,
-			random: options.random ?? Math.random,
+			clientScheme: getScheme(this.getRouting(), "client"),
 			onStatusChange: (status) =>
 				this.listeners.emitConnection(
 					status === "connected" ? "onConnected" : status === "connecting" ? "inConnecting" : "onDisconnected",
@@ -379,7 +360,7 @@ export class Client {
 			onRevoked: (reason) => this.handleRevoked(session, reason),
 		});
 		this.realtime = connection;
-		connection.start();
+		connection?.start();
 	}
 
 	private stopRealtime(): void {
@@ -396,28 +377,5 @@ export class Client {
 		this.persist()
 			.catch(() => {})
 			.finally(() => this.listeners.emitLogin("logoutSuccess"));
-	}
-
-	private getAuthFrame(session: Session, jwt: string): Record<string, unknown> {
-		const origin = (globalThis as { location?: { origin?: string } }).location?.origin ?? "";
-		const presence = this.settings.presenceSubscription;
-		return {
-			appId: this.appId,
-			deviceId: this.transport.resource,
-			type: "auth",
-			sender: session.user.uid,
-			body: {
-				auth: jwt,
-				deviceId: this.transport.resource,
-				...(presence && { presenceSubscription: presence }),
-				...(presence === "ROLES" && { roles: [...this.settings.presenceRoles] }),
-				params: {
-					appInfo: { version: SDK_VERSION, apiVersion: API_VERSION, origin, uts: Date.now() },
-					userAgent: getUserAgent(),
-					deviceId: this.deviceId,
-					platform: "javascript",
-				},
-			},
-		};
 	}
 }

@@ -1,6 +1,6 @@
 export type { AppSettings, FetchFunction, PresenceSubscription, RealtimeOptions } from "./app-settings.ts";
 export { AppSettingsBuilder, StorageMode } from "./app-settings.ts";
-export { Client, SDK_VERSION } from "./client.ts";
+export { Client } from "./client.ts";
 export { CometChat } from "./comet-chat.ts";
 export type { CometChatException } from "./exception.ts";
 export { isCometChatException, SDK_ERROR } from "./exception.ts";
@@ -11,6 +11,7 @@ export type {
 	SessionRevokedReason,
 } from "./listeners.ts";
 export { ConnectionListener, ListenerRegistry, LoginListener } from "./listeners.ts";
+export { SDK_VERSION } from "./platform.ts";
 export type { ConnectionStatus } from "./realtime-connection.ts";
 export { CLOSE_CODE } from "./realtime-connection.ts";
 export type { SessionStorage, WebStorageLike } from "./session-storage.ts";

@@ -63,24 +63,37 @@ function runCallback(run: () => unknown): void {
 	}
 }
 
-/** The registered listeners, by id; one registry outlives re-inits so listeners may be added before `init`. */
+/**
+ * The registered listeners, by id; one registry outlives re-inits so listeners may be added before `init`.
+ * Pass your own to a `Client` to hear its events.
+ *
+ * @example
+ * const listeners = new ListenerRegistry();
+ * listeners.addLoginListener("main", new LoginListener({ logoutSuccess: () => showLoginPage() }));
+ * const client = new Client(APP_ID, settings, { listeners });
+ */
 export class ListenerRegistry {
 	private readonly login = new Map<string, LoginListener>();
 	private readonly connection = new Map<string, ConnectionListener>();
 
+	/** Adds or replaces the listener with this id. @example listeners.addLoginListener("main", new LoginListener({})); */
 	addLoginListener(id: string, listener: LoginListener): void {
 		this.login.set(id, listener);
 	}
+	/** @example listeners.removeLoginListener("main"); */
 	removeLoginListener(id: string): void {
 		this.login.delete(id);
 	}
+	/** Adds or replaces the listener with this id. @example listeners.addConnectionListener("main", new ConnectionListener({})); */
 	addConnectionListener(id: string, listener: ConnectionListener): void {
 		this.connection.set(id, listener);
 	}
+	/** @example listeners.removeConnectionListener("main"); */
 	removeConnectionListener(id: string): void {
 		this.connection.delete(id);
 	}
 
+	/** Calls `event` on every login listener; a throwing listener is logged and skipped. @example listeners.emitLogin("logoutSuccess"); */
 	emitLogin<E extends LoginEvent>(event: E, ...args: Parameters<NonNullable<LoginListenerCallbacks[E]>>): void {
 		for (const listener of [...this.login.values()]) {
 			const callback = listener.callbacks[event] as ((...values: unknown[]) => unknown) | undefined;
@@ -88,6 +101,7 @@ export class ListenerRegistry {
 		}
 	}
 
+	/** Calls `event` on every connection listener. @example listeners.emitConnection("onConnected"); */
 	emitConnection(event: ConnectionEvent): void {
 		for (const listener of [...this.connection.values()]) {
 			const callback = listener.callbacks[event];
