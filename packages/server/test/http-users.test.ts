@@ -171,6 +171,54 @@ describe("POST /v3/users", () => {
 		expect(ok.status).toBe(200);
 	});
 
+	test("the SDK's createUser body (User JSON with its client-only fields) creates the user", async () => {
+		const res = await h.call("POST", "/v3.0/users", {
+			key: h.seed.authKey,
+			body: {
+				hasBlockedMe: false,
+				blockedByMe: false,
+				deactivatedAt: 0,
+				uid: "bob",
+				name: "Bob",
+				avatar: "https://a.test/b.png",
+				metadata: { k: "v" },
+				role: "default",
+				tags: ["t"],
+			},
+		});
+		await expectResponse(res, 200, {
+			data: {
+				uid: "bob",
+				name: "Bob",
+				avatar: "https://a.test/b.png",
+				metadata: { k: "v" },
+				status: "offline",
+				role: "default",
+				createdAt: T0,
+				tags: ["t"],
+			},
+		});
+	});
+
+	test("name and tag limits count characters, so 100 emoji fit (CometChat stores UTF8mb4)", async () => {
+		const emoji = "😀".repeat(100);
+		const ok = await h.call("POST", "/v3/users", {
+			key: h.seed.restApiKey,
+			body: { uid: "e", name: emoji, tags: [emoji] },
+		});
+		await expectResponse(ok, 200, {
+			data: { uid: "e", name: emoji, status: "offline", role: "default", createdAt: T0, tags: [emoji] },
+		});
+		const over = await h.call("POST", "/v3/users", {
+			key: h.seed.restApiKey,
+			body: { uid: "f", name: `${emoji}😀`, tags: [`${emoji}😀`] },
+		});
+		await expectError(over, 400, "ERR_BAD_REQUEST", BAD_REQUEST, {
+			name: ["The name may not be greater than 100 characters."],
+			"tags.0": ["The tags.0 may not be greater than 100 characters."],
+		});
+	});
+
 	test("avatar null is refused as CometChat does", async () => {
 		const res = await h.call("POST", "/v3/users", {
 			key: h.seed.restApiKey,
