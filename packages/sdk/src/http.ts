@@ -72,6 +72,15 @@ function failedToFetch(status: number): CometChatException {
 	);
 }
 
+/** The path only: a query string could one day carry something secret, and a bad URL must not throw in a timer. */
+function getPathForMessage(url: string): string {
+	try {
+		return new URL(url).pathname;
+	} catch {
+		return "(invalid URL)";
+	}
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -119,6 +128,7 @@ export async function sendRequest(
 	if (credential && "apiKey" in credential) headers.apiKey = credential.apiKey;
 	if (credential && "authToken" in credential) headers.authToken = credential.authToken;
 	const controller = new AbortController();
+	const path = getPathForMessage(url);
 	let timer: unknown;
 	const timeout = new Promise<never>((_, reject) => {
 		timer = transport.timers.setTimeout(() => {
@@ -126,7 +136,7 @@ export async function sendRequest(
 			reject(
 				createException(
 					SDK_ERROR.REQUEST_TIMEOUT,
-					`${method} ${new URL(url).pathname} did not answer within ${transport.timeoutMs} ms.`,
+					`${method} ${path} did not answer within ${transport.timeoutMs} ms.`,
 				),
 			);
 		}, transport.timeoutMs);
