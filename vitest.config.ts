@@ -12,6 +12,21 @@ export default defineConfig({
 					hookTimeout: 30_000,
 				},
 			},
+			// The HTTP suites once more, on PostgreSQL, when there is one (CI sets DATABASE_URL).
+			...(process.env.DATABASE_URL
+				? [
+						{
+							test: {
+								name: "server-postgres",
+								root: "packages/server",
+								include: ["test/http-*.test.ts"],
+								env: { LATCHKEY_TEST_DIALECT: "postgres" },
+								testTimeout: 20_000,
+								hookTimeout: 30_000,
+							},
+						},
+					]
+				: []),
 			{
 				test: {
 					name: "sdk",

@@ -9,6 +9,12 @@ import type { AppDeps } from "../src/http/context.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
 import { openTestStore } from "./stores.ts";
 
+/**
+ * The dialect a harness uses unless a test names one: the `server-postgres` project (vitest.config.ts) runs the
+ * HTTP suites again on PostgreSQL by setting LATCHKEY_TEST_DIALECT.
+ */
+const HARNESS_DIALECT: "sqlite" | "postgres" = process.env.LATCHKEY_TEST_DIALECT === "postgres" ? "postgres" : "sqlite";
+
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
 	constructor(public ms = Date.UTC(2026, 0, 1)) {}
@@ -38,7 +44,7 @@ export interface Harness {
 
 /** A fresh app over a fresh store (SQLite in memory unless `dialect` says otherwise) with one seeded app. */
 export async function createHarness(options: { dialect?: "sqlite" | "postgres" } = {}): Promise<Harness> {
-	const store = await openTestStore(options.dialect ?? "sqlite");
+	const store = await openTestStore(options.dialect ?? HARNESS_DIALECT);
 	const clock = new ManualClock();
 	const revocations: Revocation[] = [];
 	const domain: DomainDeps = {
