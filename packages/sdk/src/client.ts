@@ -171,7 +171,7 @@ export class Client {
 		const answer = await this.request(ENDPOINTS.updateMe, { authToken: session.authToken }, body);
 		const updated = this.readSession(answer, session.authToken);
 		// A logout or another login during the request wins; its answer then only goes back to the caller.
-		if (this.session === session) {
+		if (this.isCurrent(session)) {
 			this.session = {
 				user: updated.user,
 				authToken: session.authToken,
@@ -266,7 +266,7 @@ export class Client {
 		} catch {
 			// Not found means it is already gone; anything else must not keep the new user out.
 		}
-		if (this.session === session) await this.endSession(session);
+		if (this.isCurrent(session)) await this.endSession(session);
 	}
 
 	private readSession(answer: unknown, authToken: string): Session {
@@ -327,8 +327,13 @@ export class Client {
 		}
 	}
 
+	/** Sessions are the same login when their token is; a profile update replaces the object, not the login. */
+	private isCurrent(session: Session): boolean {
+		return this.session !== null && this.session.authToken === session.authToken;
+	}
+
 	private async clearSession(session: Session): Promise<void> {
-		if (this.session !== session) return;
+		if (!this.isCurrent(session)) return;
 		this.session = null;
 		await this.persist();
 	}
@@ -371,7 +376,7 @@ export class Client {
 
 	private handleRevoked(session: Session, reason: SessionRevokedReason): void {
 		this.realtime = null;
-		if (this.session !== session) return;
+		if (!this.isCurrent(session)) return;
 		this.session = null;
 		this.listeners.emitLogin("sessionRevoked", reason);
 		this.persist()

@@ -283,6 +283,15 @@ describe("close codes that end the session", () => {
 		});
 	}
 
+	test("a revocation after a profile update still ends the session", async () => {
+		await loginConnected();
+		await CometChat.updateCurrentUserDetails(new CometChat.User("superhero1", "Tony"));
+		stub.connections[0]?.socket.close(4001, "revoked");
+		await waitFor(() => loginEvents.length === 3, "the logout events");
+		expect(loginEvents).toEqual([["loginSuccess", "superhero1"], ["sessionRevoked", "revoked"], ["logoutSuccess"]]);
+		expect(await CometChat.getLoggedinUser()).toBeNull();
+	});
+
 	test("logout() closes with 1000 first, so the server's own close is no revocation", async () => {
 		await loginConnected();
 		const connection = stub.connections[0];
