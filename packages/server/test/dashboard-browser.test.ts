@@ -229,6 +229,23 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		await context.close();
 	});
 
+	test("keyboard: the first Tab reaches a visible skip link; Copy buttons work under the CSP", async () => {
+		const { context, page } = await newPage();
+		await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+		await signIn(page);
+		await page.keyboard.press("Tab");
+		await expect(page.evaluate("document.activeElement.textContent")).resolves.toBe("Skip to content");
+		await expect(page.evaluate("getComputedStyle(document.activeElement).outlineStyle")).resolves.toBe("solid");
+		await page.keyboard.press("Tab");
+		await expect(page.evaluate("document.activeElement.textContent")).resolves.toBe("Latchkey");
+
+		await page.goto(`${server.url}/dashboard/apps/${first.app.id}`);
+		await page.getByRole("button", { name: "Copy app id" }).click();
+		await expect(page.getByRole("button", { name: "Copy app id" }).textContent()).resolves.toBe("Copied");
+		await expect(page.evaluate("navigator.clipboard.readText()")).resolves.toBe(first.app.id);
+		await context.close();
+	});
+
 	test("a user named like an HTML tag is rendered as text, at 360 px", async () => {
 		await createUser(deps, first.app.id, { uid: "mallory", name: EVIL_NAME });
 		const { context, page } = await newPage(PHONE);
