@@ -84,6 +84,40 @@ describe.each(DIALECTS)("HTTP flows on %s", (dialect) => {
 		expect((await h.call("GET", "/v3.0/me", { token: fresh.authToken })).status).toBe(401);
 	});
 
+	test("NUL characters are refused in bodies and find nothing in paths and queries", async () => {
+		await expectError(
+			await h.call("POST", "/v3/users", { key: h.seed.restApiKey, body: { uid: "n1", name: "a\u0000b" } }),
+			400,
+			"ERR_BAD_REQUEST",
+			"Failed to validate the data sent with the request.",
+			{ name: ["The name may not contain NUL characters."] },
+		);
+		await expectError(
+			await h.call("PUT", "/v3/users/superhero1", {
+				key: h.seed.restApiKey,
+				body: { statusMessage: "\u0000", tags: ["ok", "\u0000"] },
+			}),
+			400,
+			"ERR_BAD_REQUEST",
+			"Failed to validate the data sent with the request.",
+			{
+				statusMessage: ["The statusMessage may not contain NUL characters."],
+				"tags.1": ["The tags.1 may not contain NUL characters."],
+			},
+		);
+		expect(
+			(await h.call("POST", "/v3/users/superhero1/auth_tokens", { key: h.seed.authKey, body: { platform: "\u0000" } }))
+				.status,
+		).toBe(400);
+		expect((await h.call("GET", "/v3/users/superhero1/auth_tokens/lkat_%00", { key: h.seed.restApiKey })).status).toBe(
+			404,
+		);
+		expect((await h.call("GET", "/v3/apikeys/%00", { key: h.seed.restApiKey })).status).toBe(404);
+		const search = await h.call("GET", "/v3/users?searchKey=%00&tags=%00&role=%00", { key: h.seed.restApiKey });
+		expect(search.status).toBe(200);
+		expect(((await readJSON(search)) as { data: unknown[] }).data).toEqual([]);
+	});
+
 	test("the API-key cap and self-action rule", async () => {
 		for (let i = 0; i < 23; i++) {
 			expect((await h.call("POST", "/v3/apikeys", { key: h.seed.restApiKey, body: { name: `k${i}` } })).status).toBe(

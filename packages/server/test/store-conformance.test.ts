@@ -484,6 +484,35 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			expect(page.items.filter((t) => evicted.includes(t.id))).toEqual([]);
 		});
 	});
+	describe("values PostgreSQL cannot hold", () => {
+		// PostgreSQL text cannot contain U+0000 and errors on it; SQLite accepts it. Lookups must simply find nothing.
+		const NUL = "x\u0000y";
+
+		test("lookups by a value containing NUL answer null or nothing", async () => {
+			await store.insertUser(user("app1", "u1", { tags: ["t"] }));
+			expect(await store.getApp(NUL)).toBeNull();
+			expect(await store.getApiKey(NUL)).toBeNull();
+			expect(await store.getUser("app1", NUL)).toBeNull();
+			expect(await store.getUser(NUL, "u1")).toBeNull();
+			expect(await store.getSession(NUL)).toBeNull();
+			expect(await store.findExistingAuthTokenIds([NUL])).toEqual([]);
+			expect(await store.listAuthTokens("app1", NUL, { limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+		});
+
+		test("list filters containing NUL match nothing", async () => {
+			await store.insertUser(user("app1", "u1", { tags: ["t"] }));
+			await store.insertApiKey(apiKey("app1", "lkak_1"), { maxPerApp: 25 });
+			const users = { limit: 10, offset: 0, ...ALL };
+			expect(await store.listUsers("app1", { ...users, searchKey: NUL })).toEqual({ items: [], total: 0 });
+			expect(await store.listUsers("app1", { ...users, tags: [NUL] })).toEqual({ items: [], total: 0 });
+			expect(await store.listUsers("app1", { ...users, roles: [NUL] })).toEqual({ items: [], total: 0 });
+			expect(await store.listApiKeys("app1", { limit: 10, offset: 0, searchKey: NUL })).toEqual({
+				items: [],
+				total: 0,
+			});
+		});
+	});
+
 	describe("dashboard operators", () => {
 		test("insertOperator stores an operator once per email, case-insensitively via emailLower", async () => {
 			expect(await store.countOperators()).toBe(0);

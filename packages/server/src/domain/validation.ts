@@ -33,6 +33,20 @@ function describeIssue(field: string, issue: z.core.$ZodIssue): string {
 	}
 }
 
+/** Paths of the strings (values or keys) holding U+0000, which PostgreSQL text cannot store. */
+function findNulStrings(value: unknown, path: string[], found: string[]): void {
+	if (typeof value === "string") {
+		if (value.includes("\u0000")) found.push(path.length > 0 ? path.join(".") : "body");
+	} else if (Array.isArray(value)) {
+		for (const [index, item] of value.entries()) findNulStrings(item, [...path, String(index)], found);
+	} else if (value !== null && typeof value === "object") {
+		for (const [key, item] of Object.entries(value)) {
+			if (key.includes("\u0000")) found.push([...path, "(key)"].join("."));
+			findNulStrings(item, [...path, key], found);
+		}
+	}
+}
+
 /**
  * Parses untrusted input; on failure throws ERR_BAD_REQUEST with CometChat's `details` shape,
  * `{ field: ["The field field is required."] }`.
@@ -40,8 +54,14 @@ function describeIssue(field: string, issue: z.core.$ZodIssue): string {
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
 	// Zod 4 leaves `issue.input` out unless asked; describeIssue needs it to tell "missing" from "null" or "wrong type".
 	const result = schema.safeParse(input, { reportInput: true });
-	if (result.success) return result.data;
 	const details: Record<string, string[]> = {};
+	if (result.success) {
+		const nulPaths: string[] = [];
+		findNulStrings(result.data, [], nulPaths);
+		if (nulPaths.length === 0) return result.data;
+		for (const field of nulPaths) details[field] = [`The ${field} may not contain NUL characters.`];
+		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", details);
+	}
 	for (const issue of result.error.issues) {
 		const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "body";
 		const messages = details[field] ?? [];

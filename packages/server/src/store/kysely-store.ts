@@ -37,6 +37,14 @@ const FIRST_APP_LOCK_KEY = 7_340_117;
 // SQLite needs a LIMIT before an OFFSET; this one means "all the rest".
 const ALL_ROWS = 1_000_000_000;
 
+/**
+ * PostgreSQL text cannot hold U+0000 and fails the whole query on it; SQLite stores it. No stored key can
+ * contain one, so a lookup by such a value finds nothing on either dialect instead of erroring on one.
+ */
+function holdsNul(...values: Array<string | undefined>): boolean {
+	return values.some((value) => value?.includes("\u0000") === true);
+}
+
 function escapeLike(value: string): string {
 	return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -93,6 +101,7 @@ export class KyselyStore implements Store {
 	}
 
 	async getApp(id: string): Promise<AppRecord | null> {
+		if (holdsNul(id)) return null;
 		const row = await this.db.selectFrom("apps").selectAll().where("id", "=", id).executeTakeFirst();
 		return row ? appFromRow(row) : null;
 	}
@@ -119,11 +128,13 @@ export class KyselyStore implements Store {
 	}
 
 	async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+		if (holdsNul(id)) return null;
 		const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
 		return row ? apiKeyFromRow(row) : null;
 	}
 
 	async listApiKeys(appId: string, query: ApiKeyQuery): Promise<Page<ApiKeyRecord>> {
+		if (holdsNul(appId, query.searchKey)) return { items: [], total: 0 };
 		const where = (eb: ExpressionBuilder<Tables, "api_keys">): Expression<SqlBool> => {
 			const parts: Expression<SqlBool>[] = [eb("app_id", "=", appId)];
 			if (query.scope) parts.push(eb("scope", "=", query.scope));
@@ -193,6 +204,7 @@ export class KyselyStore implements Store {
 	}
 
 	async getUser(appId: string, uid: string): Promise<UserRecord | null> {
+		if (holdsNul(appId, uid)) return null;
 		const row = await this.db
 			.selectFrom("users")
 			.selectAll()
@@ -203,6 +215,7 @@ export class KyselyStore implements Store {
 	}
 
 	async listUsers(appId: string, query: UserQuery): Promise<Page<UserRecord>> {
+		if (holdsNul(appId, query.searchKey, ...(query.tags ?? []), ...(query.roles ?? []))) return { items: [], total: 0 };
 		const where = (eb: ExpressionBuilder<Tables, "users">): Expression<SqlBool> => {
 			const parts: Expression<SqlBool>[] = [eb("app_id", "=", appId)];
 			if (query.deactivated === "exclude") parts.push(eb("deactivated_at", "is", null));
@@ -328,6 +341,7 @@ export class KyselyStore implements Store {
 	}
 
 	async getSession(tokenId: string): Promise<Session | null> {
+		if (holdsNul(tokenId)) return null;
 		const token = await this.db.selectFrom("auth_tokens").selectAll().where("id", "=", tokenId).executeTakeFirst();
 		if (!token) return null;
 		const user = await this.db
@@ -340,6 +354,7 @@ export class KyselyStore implements Store {
 	}
 
 	async listAuthTokens(appId: string, uid: string, page: PageRequest): Promise<Page<AuthTokenRecord>> {
+		if (holdsNul(appId, uid)) return { items: [], total: 0 };
 		const [rows, total] = await Promise.all([
 			this.db
 				.selectFrom("auth_tokens")
@@ -391,7 +406,8 @@ export class KyselyStore implements Store {
 		return rows.map((row) => row.id);
 	}
 
-	async findExistingAuthTokenIds(ids: string[]): Promise<string[]> {
+	async findExistingAuthTokenIds(requested: string[]): Promise<string[]> {
+		const ids = requested.filter((id) => !holdsNul(id));
 		if (ids.length === 0) return [];
 		// A token of a deactivated user still exists but no longer works, so it does not count as live.
 		const rows = await this.db
