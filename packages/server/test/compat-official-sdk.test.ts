@@ -126,6 +126,16 @@ describe.skipIf("skip" in sdk)("official CometChat SDK 4.2.0 against a Latchkey 
 		expect(restored.get("requestsAfterRestore").requests).toEqual([]);
 		expect(restored.get("authReply")).toEqual({ event: "authReply", code: "200" });
 		expect(restored.get("requests").requests).toEqual([]);
+
+		const revoked = await runScenario(server, SDK_DIR, "restore-revoked.cjs", {
+			COMPAT_STORAGE_IN: storage,
+			COMPAT_REST_KEY: server.credentials.restApiKey,
+		});
+		expectClean(revoked);
+		expect(revoked.get("deleted")).toEqual({ event: "deleted", success: true });
+		expect(revoked.get("closed")).toEqual({ event: "closed", code: 4001, reason: "revoked" });
+		expect(revoked.get("connectionStatus")).toEqual({ event: "connectionStatus", status: "disconnected" });
+		expect(revoked.get("stillStored")).toEqual({ event: "stillStored", uid: "cc-restore" });
 	});
 
 	test.concurrent("createUser(user, authKey), the same uid again, then login as the new user", async () => {
@@ -210,6 +220,7 @@ describe.skipIf("skip" in sdk)("official CometChat SDK 4.2.0 against a Latchkey 
 		console.log(`[compat] REST token delete → official SDK socket closed after ${revoked.closeAfterMs} ms`);
 		expect(revoked).toMatchObject({ deleted: true, code: 4001, reason: "revoked" });
 		expect(run.get("onDisconnected")).toEqual({ event: "onDisconnected" });
+		expect(run.get("connectionStatus")).toEqual({ event: "connectionStatus", status: "disconnected" });
 		expect(run.get("nextCall").error).toMatchObject({ code: "AUTH_ERR_AUTH_TOKEN_NOT_FOUND" });
 		expect(run.get("selfLogout")).toEqual({ event: "selfLogout", loggedIn: null, stored: false });
 	});

@@ -40,6 +40,8 @@ runScenario(async () => {
 	});
 	await disconnected;
 	emit("onDisconnected");
+	// SDK 4.2.0 ignores close codes; after a fresh login() it does not even reconnect (see docs/realtime.md).
+	emit("connectionStatus", { status: CometChat.getConnectionStatus() });
 
 	try {
 		const change = new CometChat.User(uid);
