@@ -69,6 +69,7 @@ export class Client {
 	private deviceId: string;
 	private session: Session | null = null;
 	private loggingIn: { key: string; promise: Promise<User> } | null = null;
+	private loggingOut: Promise<unknown> | null = null;
 	private realtime: RealtimeConnection | null = null;
 	private persisting: Promise<void> = Promise.resolve();
 
@@ -111,7 +112,7 @@ export class Client {
 				name: SDK_ERROR.LOGIN_IN_PROGRESS,
 			});
 		}
-		const promise = this.doLogin(uidOrAuthToken, authKey).finally(() => {
+		const promise = this.doLogin(uidOrAuthToken, authKey, this.loggingOut).finally(() => {
 			this.loggingIn = null;
 		});
 		this.loggingIn = { key, promise };
@@ -126,8 +127,19 @@ export class Client {
 
 	/** See `CometChat.logout`. @example await client.logout(); */
 	async logout(): Promise<Record<string, unknown>> {
+		// Each side waits only for work started before it, so a login and a logout can never wait on each other.
+		const promise = this.doLogout(this.loggingIn?.promise ?? null);
+		const settled = promise.catch(() => {});
+		this.loggingOut = settled;
+		void settled.then(() => {
+			if (this.loggingOut === settled) this.loggingOut = null;
+		});
+		return await promise;
+	}
+
+	private async doLogout(pendingLogin: Promise<User> | null): Promise<Record<string, unknown>> {
 		await this.ready;
-		await this.loggingIn?.promise.catch(() => {});
+		await pendingLogin?.catch(() => {});
 		const session = this.session;
 		if (!session) throw notLoggedIn();
 		// Closing our own socket first keeps the server's 4001 "logged_out" from reporting a revocation.
@@ -219,9 +231,15 @@ export class Client {
 		if (this.session && this.settings.autoEstablishSocketConnection) this.startRealtime(this.session);
 	}
 
-	private async doLogin(uidOrAuthToken: string, authKey: string | undefined): Promise<User> {
+	private async doLogin(
+		uidOrAuthToken: string,
+		authKey: string | undefined,
+		pendingLogout: Promise<unknown> | null,
+	): Promise<User> {
 		try {
 			await this.ready;
+			// A login that starts while a logout runs must not resolve from the session being torn down.
+			await pendingLogout;
 			const current = this.session;
 			const sameUser = authKey !== undefined && current?.user.uid.toLowerCase() === uidOrAuthToken.toLowerCase();
 			const sameToken = authKey === undefined && current?.authToken === uidOrAuthToken;

@@ -150,7 +150,7 @@ export class RealtimeConnection {
 			this.pongTimer = null;
 			return;
 		}
-		if (frame.type === "auth" && isAuthAccepted(frame)) {
+		if (frame.type === "auth" && isAuthAccepted(frame) && this.status !== "connected") {
 			this.options.timers.clearTimeout(this.authTimer);
 			this.authTimer = null;
 			this.attempt = 0;

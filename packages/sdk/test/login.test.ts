@@ -149,6 +149,29 @@ describe("login(uid, authKey)", () => {
 		expect(events).toEqual([["loginSuccess", "superhero1"]]);
 	});
 
+	test("a login started during logout waits for it and logs in afresh", async () => {
+		const first = await CometChat.login("superhero1", server.h.seed.authKey);
+		const logout = CometChat.logout();
+		const again = await CometChat.login("superhero1", server.h.seed.authKey);
+		await logout;
+		expect(again.getAuthToken()).not.toBe(first.getAuthToken());
+		expect(server.calls().slice(2)).toEqual([
+			"DELETE /v3.0/me",
+			"POST /v3.0/users/superhero1/auth_tokens",
+			"PUT /v3.0/me",
+		]);
+		expect((await CometChat.getLoggedinUser())?.getAuthToken()).toBe(again.getAuthToken());
+	});
+
+	test("a logout started during a login waits for it, then logs that session out", async () => {
+		const login = CometChat.login("superhero1", server.h.seed.authKey);
+		const logout = CometChat.logout();
+		const user = await login;
+		expect(await logout).toEqual({ success: true, message: "The user has been logged out successfully." });
+		expect(await getTokenStatus(server.h, user.getAuthToken() ?? "")).toBe(401);
+		expect(await CometChat.getLoggedinUser()).toBeNull();
+	});
+
 	test("a different login while one is in flight rejects with LOGIN_IN_PROGRESS", async () => {
 		const first = CometChat.login("superhero1", server.h.seed.authKey);
 		const error = await rejectionOf(CometChat.login("superhero2", server.h.seed.authKey));
