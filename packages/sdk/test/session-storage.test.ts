@@ -147,6 +147,16 @@ describe("file store", () => {
 		expect(getDeviceId(server.requests.at(-2))).toBe(deviceId);
 	});
 
+	test("without a directory, sessions go to ~/.latchkey-chat-sdk", async () => {
+		vi.stubEnv("HOME", dir);
+		try {
+			await createFileStorage().write("app1", "x");
+		} finally {
+			vi.unstubAllEnvs();
+		}
+		expect(await readdir(path.join(dir, ".latchkey-chat-sdk"))).toEqual(["app1.json"]);
+	});
+
 	test("an unreadable store makes init reject with STORAGE_ERROR", async () => {
 		await writeFile(path.join(dir, "blocker"), "");
 		const settings = createTestSettings(server).setStorageDirectory(path.join(dir, "blocker"));
