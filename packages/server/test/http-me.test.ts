@@ -93,6 +93,17 @@ describe("PUT /v3.0/me as login", () => {
 		});
 	});
 
+	test("an explicit userAgent wins over appInfo.userAgent, as on token creation", async () => {
+		const token = await mintToken(h, "superhero1");
+		const res = await h.call("PUT", "/v3.0/me", {
+			token: token.authToken,
+			body: { ...SDK_LOGIN_BODY, userAgent: "curl/8" },
+		});
+		expect(res.status).toBe(200);
+		const stored = await h.call("GET", `/v3/users/superhero1/auth_tokens/${token.id}`, { key: h.seed.restApiKey });
+		expect(((await readJSON(stored)) as { data: { userAgent?: string } }).data.userAgent).toBe("curl/8");
+	});
+
 	test("an empty body is a login that changes nothing", async () => {
 		const token = await mintToken(h, "superhero1");
 		await expectResponse(await h.call("PUT", "/v3.0/me", { token: token.authToken }), 200, {

@@ -78,11 +78,12 @@ export async function putMe(deps: DomainDeps, session: Session, body: Record<str
 	}
 	const parsed = parseInput(createAuthTokenSchema, body);
 	const fromAppInfo = parsed.appInfo?.userAgent;
+	const userAgent = parsed.userAgent ?? (typeof fromAppInfo === "string" ? fromAppInfo.slice(0, 255) : undefined);
 	const updated = await deps.store.updateAuthToken(session.token.id, {
 		...(parsed.platform !== undefined && { platform: parsed.platform }),
 		...(parsed.deviceId !== undefined && { deviceId: parsed.deviceId }),
 		...(parsed.appInfo !== undefined && { appInfo: parsed.appInfo }),
-		...(typeof fromAppInfo === "string" && { userAgent: fromAppInfo.slice(0, 255) }),
+		...(userAgent !== undefined && { userAgent }),
 	});
 	if (!updated) throw new LatchkeyError("AUTH_ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
 	await deps.store.touchAuthToken(session.token.id, deps.clock.now());
