@@ -149,6 +149,9 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		await page.getByRole("link", { name: "My First App" }).click();
 		await expect(page.locator("h1").textContent()).resolves.toBe("My First App");
 		await screenshot(page, "overview-desktop");
+		await page.setViewportSize(PHONE);
+		await screenshot(page, "overview-360");
+		await page.setViewportSize(DESKTOP);
 		await page.getByRole("link", { name: "Users", exact: true }).click();
 		await page.getByRole("link", { name: "New user" }).click();
 		await page.getByLabel("UID").fill("Alice");
@@ -190,6 +193,10 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		const key = ((await page.locator("#new-api-key").textContent()) ?? "").trim();
 		expect(key).toMatch(/^lkak_[0-9a-f]{20}\./);
 		await screenshot(page, "keys-created-desktop");
+		await page.setViewportSize(PHONE);
+		await screenshot(page, "keys-created-360");
+		expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+		await page.setViewportSize(DESKTOP);
 		expect((await rest("/v3/users", { apikey: key })).status).toBe(200);
 
 		await page.getByRole("button", { name: "Delete key CI server" }).click();
@@ -241,7 +248,8 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 
 		await page.goto(`${server.url}/dashboard/apps/${first.app.id}`);
 		await page.getByRole("button", { name: "Copy app id" }).click();
-		await expect(page.getByRole("button", { name: "Copy app id" }).textContent()).resolves.toBe("Copied");
+		// writeText resolves asynchronously; the button says "Copied" once it has.
+		await page.waitForFunction('document.querySelector("[data-copy=app-id]").textContent === "Copied"');
 		await expect(page.evaluate("navigator.clipboard.readText()")).resolves.toBe(first.app.id);
 		await context.close();
 	});

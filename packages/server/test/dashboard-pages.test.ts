@@ -146,3 +146,10 @@ test("an unknown dashboard path is an HTML 404, behind sign-in", async () => {
 	expect(res.headers.get("content-type")).toContain("text/html");
 	expect((await h.browser().get("/dashboard/nowhere")).status).toBe(303);
 });
+
+test("a trailing slash redirects to the page without it", async () => {
+	const { browser } = await signedIn();
+	const res = await browser.get("/dashboard/apps/");
+	expect(res.status).toBe(301);
+	expect(res.headers.get("location")).toBe("/dashboard/apps");
+});

@@ -51,9 +51,13 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 	dashboard.route("/", usersPages(deps));
 	dashboard.route("/", userPages(deps));
 	dashboard.route("/", keysPages(deps));
-	dashboard.all("*", (c) =>
-		c.html(renderErrorPage(c.get("operatorSession"), "Not found", "There is no page at this address."), 404),
-	);
+	dashboard.all("*", (c) => {
+		// `/dashboard/apps/` means `/dashboard/apps`; the path is this origin's, so the redirect stays here.
+		if (c.req.method === "GET" && c.req.path.length > 1 && c.req.path.endsWith("/")) {
+			return c.redirect(c.req.path.replace(/\/+$/, ""), 301);
+		}
+		return c.html(renderErrorPage(c.get("operatorSession"), "Not found", "There is no page at this address."), 404);
+	});
 
 	dashboard.onError((error, c) => {
 		if (error instanceof HTTPException) {

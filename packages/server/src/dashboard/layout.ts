@@ -42,6 +42,8 @@ export interface PageView {
 	/** Shows the app's tab bar with this tab current. */
 	app?: { record: AppRecord; current: AppTab };
 	notice?: string | null;
+	/** A single small form (sign-in, setup): a narrow centred column. */
+	narrow?: true;
 	body: Html;
 }
 
@@ -97,7 +99,7 @@ export function renderPage(view: PageView): Html {
 			: ""
 	}
 </div></header>
-<main id="content">
+<main id="content"${view.narrow ? raw(' class="narrow"') : ""}>
 	${view.crumbs && view.crumbs.length > 0 ? renderCrumbs(view.crumbs) : ""}
 	<h1>${view.title}</h1>
 	${view.app ? renderTabs(view.app.record, view.app.current) : ""}

@@ -106,5 +106,5 @@ export function requireCSRFToken(): MiddlewareHandler<DashboardEnv> {
 
 /** A bare page: no layout, so it cannot leak anything of the session it refused. */
 export function csrfRefusedPage(): string {
-	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Request refused · Latchkey</title><link rel="stylesheet" href="${BASE}/style.css"></head><body><main id="content"><div class="card narrow"><h1>Request refused</h1><p>This form was not sent from a page of this console (its security token was missing or wrong), so nothing was changed.</p><p><a href="${BASE}/apps">Back to the console</a></p></div></main></body></html>`;
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Request refused · Latchkey</title><link rel="stylesheet" href="${BASE}/style.css"></head><body><main id="content" class="narrow"><h1>Request refused</h1><div class="card"><p>This form was not sent from a page of this console (its security token was missing or wrong), so nothing was changed.</p><p><a href="${BASE}/apps">Back to the console</a></p></div></main></body></html>`;
 }

@@ -31,7 +31,7 @@ nav.tabs a{padding:.5rem .75rem;text-decoration:none;border-bottom:3px solid tra
 nav.tabs a[aria-current=page]{border-bottom-color:#1d4ed8;font-weight:600}
 .card>:first-child,.alert>:first-child{margin-top:0}
 .card{background:#fff;border:1px solid #d9e2ec;border-radius:.5rem;padding:1rem;margin-bottom:1rem}
-.narrow{max-width:26rem;margin:2rem auto}
+main.narrow{max-width:28rem;padding-top:2rem}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem;margin-bottom:1rem}
 .stat{background:#fff;border:1px solid #d9e2ec;border-radius:.5rem;padding:.75rem 1rem}
 a.stat{color:#1f2933;text-decoration:none}
@@ -94,6 +94,7 @@ nav.pages .current{font-weight:600}
  tr{background:#fff;border:1px solid #d9e2ec;border-radius:.5rem;margin-bottom:.75rem;padding:.25rem 0}
  td{border:0;padding:.25rem .75rem;display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:.5rem}
  td::before{content:attr(data-label);color:#52606d;font-size:.875rem;font-weight:600}
+ td>*{justify-self:start;max-width:100%}
  .kv{grid-template-columns:1fr}
  .kv dd{margin-bottom:.5rem}
 }

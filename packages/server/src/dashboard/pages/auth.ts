@@ -55,8 +55,9 @@ interface LoginForm {
 function renderLogin(form: LoginForm): Html {
 	return renderPage({
 		title: "Sign in",
+		narrow: true,
 		notice: form.notice,
-		body: html`<div class="card narrow">
+		body: html`<div class="card">
 	${errorSummary(form.error)}
 	${
 		form.noOperatorYet
@@ -86,7 +87,8 @@ interface SetupForm {
 function renderSetup(form: SetupForm): Html {
 	return renderPage({
 		title: "Create the first operator",
-		body: html`<div class="card narrow">
+		narrow: true,
+		body: html`<div class="card">
 	<p>This one-time link creates the account that runs this Latchkey console. It stops working once used.</p>
 	${errorSummary(form.message, form.fields)}
 	<form method="post" action="${BASE}/setup">
@@ -109,7 +111,8 @@ function renderSetup(form: SetupForm): Html {
 function renderSetupGone(): Html {
 	return renderPage({
 		title: "Setup link not valid",
-		body: html`<div class="card narrow">
+		narrow: true,
+		body: html`<div class="card">
 	<p>This setup link has already been used, has expired, or an operator exists already.</p>
 	<p>If you already have an account, <a href="${BASE}/login">sign in</a>. Otherwise restart Latchkey to print a new link, or run <code>latchkey admin create --email you@example.com --password-stdin</code>.</p>
 </div>`,

@@ -39,7 +39,7 @@ function renderKeysTable(c: DashboardContext, app: AppRecord, keys: ApiKeyRecord
 	<tbody>
 	${keys.map(
 		(key) => html`<tr>
-		<td data-label="Name">${key.name}${key.createdBy === "app_system" ? html` <span class="muted small">(created with the app)</span>` : ""}</td>
+		<td data-label="Name"><span>${key.name}${key.createdBy === "app_system" ? html` <span class="muted small">(created with the app)</span>` : ""}</span></td>
 		<td data-label="Key"><code>${maskCredential(key.id)}</code></td>
 		<td data-label="Scope">${scopeBadge(key)}</td>
 		<td data-label="Created">${formatTime(key.createdAt)}</td>
