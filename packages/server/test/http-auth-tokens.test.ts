@@ -253,7 +253,7 @@ describe("GET /v3/users/{uid}/auth_tokens", () => {
 	test("a user with no tokens answers an empty list; an unknown uid is 404", async () => {
 		await expectResponse(await h.call("GET", "/v3/users/superhero3/auth_tokens", { key: h.seed.restApiKey }), 200, {
 			data: [],
-			meta: { pagination: { total: 0, count: 0, per_page: 100, current_page: 1, total_pages: 0 } },
+			meta: { pagination: { total: 0, count: 0, per_page: 100, current_page: 1, total_pages: 1 } },
 		});
 		await expectError(
 			await h.call("GET", "/v3/users/nobody/auth_tokens", { key: h.seed.restApiKey }),

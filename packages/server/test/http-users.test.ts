@@ -367,7 +367,7 @@ describe("GET /v3/users", () => {
 	test("status=available finds nobody (REST users are always offline); status=offline finds everyone", async () => {
 		await expectResponse(await h.call("GET", "/v3/users?status=available", { key: h.seed.restApiKey }), 200, {
 			data: [],
-			meta: { pagination: { total: 0, count: 0, per_page: 100, current_page: 1, total_pages: 0 } },
+			meta: { pagination: { total: 0, count: 0, per_page: 100, current_page: 1, total_pages: 1 } },
 		});
 		const offline = (await readJSON(await h.call("GET", "/v3/users?status=offline", { key: h.seed.restApiKey }))) as {
 			data: unknown[];

@@ -68,6 +68,13 @@ export interface Pagination {
 	total_pages: number;
 }
 
+/** CometChat's pagination is Laravel's (via Fractal): an empty list still has one page. */
 export function presentPagination(total: number, count: number, perPage: number, page: number): Pagination {
-	return { total, count, per_page: perPage, current_page: page, total_pages: Math.ceil(total / perPage) };
+	return {
+		total,
+		count,
+		per_page: perPage,
+		current_page: page,
+		total_pages: Math.max(1, Math.ceil(total / perPage)),
+	};
 }
