@@ -64,8 +64,12 @@ interface TestClient {
 	isOpen(): boolean;
 }
 
-async function openClient(url: string): Promise<TestClient> {
-	const socket = new WebSocket(url);
+function openClient(url: string): Promise<TestClient> {
+	return openClientWith(url, {});
+}
+
+async function openClientWith(url: string, options: { autoPong?: boolean }): Promise<TestClient> {
+	const socket = new WebSocket(url, options);
 	const queue: Record<string, unknown>[] = [];
 	const waiters: Array<(frame: Record<string, unknown>) => void> = [];
 	socket.on("message", (data) => {
@@ -127,7 +131,7 @@ async function startWith(options: { store?: KyselyStore } = {}): Promise<void> {
 		clock,
 		logger: pino({ level: "silent" }),
 		revocations: { publish: async (revocation) => void recorded.push(revocation) },
-		realtime: { setTimer: timers.set },
+		realtime: { setTimer: timers.set, heartbeatIntervalMs: 45_000 },
 	});
 	wsURL = running.url.replace(/^http/, "ws");
 }
@@ -448,6 +452,28 @@ describe("revocation closes sockets with 4001", () => {
 		expect(await within(closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
 		await expectPong(keptClient);
 		expect([...timers.pending.values()].filter((timer) => timer.ms === 30_000)).toHaveLength(1);
+	});
+});
+
+describe("heartbeat", () => {
+	test("a socket that answers protocol pings stays; one that stops answering is cut off", async () => {
+		const answering = await connect("superhero1");
+		const silent = await openClientWith(wsURL, { autoPong: false });
+		const pinged = new Promise((resolve) => answering.socket.once("ping", resolve));
+		expect(timers.fire(45_000)).toBe(1);
+		await within(pinged, "the server's ping");
+		// TCP keeps order: once our own ping is answered, the server has read the automatic pong sent before it.
+		await within(
+			new Promise((resolve) => {
+				answering.socket.once("pong", resolve);
+				answering.socket.ping();
+			}),
+			"a ping round trip",
+		);
+		expect(timers.fire(45_000)).toBe(1);
+		expect(await within(silent.closed, "close")).toMatchObject({ code: 1006 });
+		await expectPong(answering);
+		expect(running.hub.connectionCount()).toBe(1);
 	});
 });
 

@@ -43,6 +43,11 @@ export interface RealtimeHubOptions {
 	 * heard of (another process such as the CLI, or a missed cross-node notification). 0 turns it off.
 	 */
 	reconcileIntervalMs?: number;
+	/**
+	 * How often every socket gets a protocol-level ping; one that has not answered the previous ping (nor sent
+	 * anything) is cut off, so a vanished peer does not stay registered forever. 0 turns it off.
+	 */
+	heartbeatIntervalMs?: number;
 	setTimer?: SetTimer;
 }
 
@@ -106,9 +111,12 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	const shutdownGraceMs = options.shutdownGraceMs ?? 2_000;
 	const setTimer = options.setTimer ?? realSetTimer;
 	const reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
+	const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 30_000;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
 	const registry = new SocketRegistry();
 	const sockets = new Set<WebSocket>();
+	// Whether each socket showed life (a pong or any frame) since the last heartbeat.
+	const alive = new WeakMap<WebSocket, boolean>();
 	const log = deps.logger.child({ component: "realtime" });
 	let closing = false;
 
@@ -163,11 +171,14 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 
 	function onConnection(socket: WebSocket): void {
 		sockets.add(socket);
+		alive.set(socket, true);
+		socket.on("pong", () => alive.set(socket, true));
 		let authStarted = false;
 		const cancelAuthTimer = setTimer(() => {
 			closeSocket(socket, CLOSE_AUTH_TIMEOUT, CLOSE_REASON_AUTH_TIMEOUT);
 		}, authTimeoutMs);
 		socket.on("message", (data: RawData, isBinary: boolean) => {
+			alive.set(socket, true);
 			if (isBinary) return;
 			const frame = parseClientFrame(data.toString());
 			if (!frame) return;
@@ -191,6 +202,22 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	}
 
 	const unsubscribe = deps.bus?.subscribe((revocation) => hub.publish(revocation));
+	let cancelHeartbeat = (): void => {};
+	function scheduleHeartbeat(): void {
+		if (heartbeatIntervalMs <= 0 || closing) return;
+		cancelHeartbeat = setTimer(() => {
+			for (const socket of sockets) {
+				if (!alive.get(socket)) {
+					socket.terminate();
+					continue;
+				}
+				alive.set(socket, false);
+				socket.ping();
+			}
+			scheduleHeartbeat();
+		}, heartbeatIntervalMs);
+	}
+
 	let cancelReconcile = (): void => {};
 	function scheduleReconcile(): void {
 		if (reconcileIntervalMs <= 0 || closing) return;
@@ -242,6 +269,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		async close() {
 			closing = true;
 			cancelReconcile();
+			cancelHeartbeat();
 			unsubscribe?.();
 			const open = [...sockets];
 			await new Promise<void>((resolve) => {
@@ -266,5 +294,6 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		},
 	};
 	scheduleReconcile();
+	scheduleHeartbeat();
 	return hub;
 }
