@@ -23,6 +23,15 @@ describe.each(DIALECTS)("dashboard store (%s)", (dialect) => {
 		expect(await store.getOperatorByEmail("bob@x.test")).toBeNull();
 	});
 
+	test("a wrong guess does not use up the real link", async () => {
+		store = await openTestStore(dialect);
+		await store.insertSetupToken({ id: "lkst_a", secretHash: "h1", createdAt: 0, expiresAt: 100 });
+		expect(await store.claimSetupToken("lkst_x", "h9", 10, operator("op_1", "a@x.test"))).toBe(false);
+		expect(await store.claimSetupToken("lkst_a", "h9", 10, operator("op_1", "a@x.test"))).toBe(false);
+		expect(await store.getSetupToken("lkst_a")).not.toBeNull();
+		expect(await store.claimSetupToken("lkst_a", "h1", 10, operator("op_1", "a@x.test"))).toBe(true);
+	});
+
 	test("a setup token is claimed once, and never once an operator exists", async () => {
 		store = await openTestStore(dialect);
 		await store.insertSetupToken({ id: "lkst_a", secretHash: "h1", createdAt: 0, expiresAt: 100 });
@@ -41,12 +50,14 @@ describe.each(DIALECTS)("dashboard store (%s)", (dialect) => {
 			await store.insertSetupToken({ id: `lkst_a${round}`, secretHash: "h1", createdAt: 0, expiresAt: 100 });
 			await store.insertSetupToken({ id: `lkst_b${round}`, secretHash: "h2", createdAt: 0, expiresAt: 100 });
 		}
-		const results = await Promise.allSettled([
-			store.claimSetupToken("lkst_a0", "h1", 10, operator("op_1", "a@x.test")),
-			store.claimSetupToken("lkst_b0", "h2", 10, operator("op_2", "b@x.test")),
-		]);
-		const wins = results.filter((result) => result.status === "fulfilled" && result.value).length;
-		expect(wins).toBe(1);
+		for (let round = 0; round < 5; round++) {
+			const results = await Promise.all([
+				store.claimSetupToken(`lkst_a${round}`, "h1", 10, operator(`op_a${round}`, `a${round}@x.test`)),
+				store.claimSetupToken(`lkst_b${round}`, "h2", 10, operator(`op_b${round}`, `b${round}@x.test`)),
+				store.claimSetupToken(`lkst_a${round}`, "h1", 10, operator(`op_c${round}`, `c${round}@x.test`)),
+			]);
+			expect(results.filter(Boolean)).toEqual(round === 0 ? [true] : []);
+		}
 		expect(await store.countOperators()).toBe(1);
 	});
 

@@ -482,31 +482,34 @@ export class KyselyStore implements Store {
 	}
 
 	async claimSetupToken(id: string, secretHash: string, now: number, operator: OperatorRecord): Promise<boolean> {
-		return await this.dashboardDb.transaction().execute(async (trx) => {
-			// DELETE … RETURNING consumes the token atomically: of two requests with the same link, one gets the row.
-			const consumed = await trx
-				.deleteFrom("setup_tokens")
-				.where("id", "=", id)
-				.where("secret_hash", "=", secretHash)
-				.where("expires_at", ">", now)
-				.returning("id")
-				.execute();
-			if (consumed.length === 0) return false;
-			const { count } = await trx
-				.selectFrom("operators")
-				.select((eb) => eb.fn.countAll<number | string>().as("count"))
-				.executeTakeFirstOrThrow();
-			if (toNumber(count) > 0) return false;
-			// The unique setup_claim makes a second first operator (another link, another node) a no-op.
-			const inserted = await trx
-				.insertInto("operators")
-				.values(operatorToRow(operator, 1))
-				.onConflict((oc) => oc.column("setup_claim").doNothing())
-				.executeTakeFirst();
-			if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) return false;
-			await trx.deleteFrom("setup_tokens").execute();
-			return true;
-		});
+		try {
+			return await this.dashboardDb.transaction().execute(async (trx) => {
+				// Every live token is taken in one DELETE … RETURNING: two claims (same link or two links) queue on
+				// the same rows, so exactly one sees its token, without the deadlock of deleting them one by one.
+				const taken = await trx
+					.deleteFrom("setup_tokens")
+					.where("expires_at", ">", now)
+					.returning(["id", "secret_hash"])
+					.execute();
+				if (!taken.some((row) => row.id === id && row.secret_hash === secretHash)) throw new SetupClaimRefused();
+				const { count } = await trx
+					.selectFrom("operators")
+					.select((eb) => eb.fn.countAll<number | string>().as("count"))
+					.executeTakeFirstOrThrow();
+				if (toNumber(count) > 0) return false;
+				// The unique setup_claim is a second guard: there is only ever one operator made by a link.
+				const inserted = await trx
+					.insertInto("operators")
+					.values(operatorToRow(operator, 1))
+					.onConflict((oc) => oc.column("setup_claim").doNothing())
+					.executeTakeFirst();
+				return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+			});
+		} catch (error) {
+			// A wrong or used token rolls back, so the live links of others survive a bad guess.
+			if (error instanceof SetupClaimRefused) return false;
+			throw error;
+		}
 	}
 
 	async insertOperatorSession(session: OperatorSessionRecord, options: { pruneCreatedBefore: number }): Promise<void> {
@@ -607,6 +610,9 @@ export class KyselyStore implements Store {
 // Dashboard (issue 8): its tables and row mapping. Kept here rather than in rows.ts so the dashboard's
 // storage is one section; `withTables` adds these tables to the typed database above.
 // ---------------------------------------------------------------------------------------------------------
+
+/** Thrown inside claimSetupToken's transaction to roll it back. */
+class SetupClaimRefused extends Error {}
 
 // A type alias, not an interface: withTables needs the implicit index signature.
 type DashboardTables = {
