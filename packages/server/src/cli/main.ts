@@ -6,6 +6,7 @@ import { openStore } from "../open-store.ts";
 import { createPostgresRevocationBus } from "../realtime/postgres-revocation-bus.ts";
 import type { RevocationBus } from "../realtime/revocation-bus.ts";
 import type { Store } from "../store/store.ts";
+import * as admin from "./commands/admin.ts";
 import * as apps from "./commands/apps.ts";
 import * as devCert from "./commands/dev-cert.ts";
 import * as keys from "./commands/keys.ts";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
 	users: users.run,
 	tokens: tokens.run,
 	"dev-cert": devCert.run,
+	admin: admin.run,
 };
 
 const HELP = `latchkey: a self-hosted, CometChat-compatible auth service
@@ -36,6 +38,7 @@ usage: latchkey <command> [options]
   keys create|list|delete         manage REST API keys and Auth Keys
   users create|list|get|delete    manage users
   tokens create|list|delete|flush manage auth tokens
+  admin create                    create a dashboard operator (password on stdin)
   dev-cert                        write a self-signed certificate for localhost into the data dir
 Every command takes --json for scripts. Configuration comes from the environment (docs/config.md):
 the CLI works on the same data dir or DATABASE_URL as the server, also while it runs.`;
