@@ -10,7 +10,7 @@ import { type RunningServer, startServer } from "../src/serve.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
 import type { Session } from "../src/store/store.ts";
 import { ManualClock } from "./harness.ts";
-import { openTestStore } from "./stores.ts";
+import { DIALECTS, openTestStore } from "./stores.ts";
 
 const WAIT_MS = 5_000;
 
@@ -136,20 +136,6 @@ async function startWith(options: { store?: KyselyStore } = {}): Promise<void> {
 	wsURL = running.url.replace(/^http/, "ws");
 }
 
-beforeEach(async () => {
-	store = await openTestStore("sqlite");
-	seed = await createLatchkeyApp({ store, clock: new ManualClock(), revocations: noRevocations }, { name: "RT" });
-	timers = new ManualTimers();
-	recorded = [];
-	clock = new ManualClock();
-	await startWith();
-});
-
-afterEach(async () => {
-	await running.close();
-	await store.close();
-});
-
 async function call(method: string, path: string, options: { key?: string; token?: string; body?: unknown } = {}) {
 	const headers: Record<string, string> = { appid: seed.app.id, "content-type": "application/json" };
 	if (options.key) headers.apikey = options.key;
@@ -189,303 +175,319 @@ async function expectPong(client: TestClient): Promise<void> {
 	expect(await client.nextMessage()).toEqual({ action: "pong" });
 }
 
-describe("realtime auth", () => {
-	test("a valid auth frame is answered with code 200 and the socket stays registered", async () => {
-		const session = await login("superhero1");
-		const client = await connect("superhero1", session);
-		expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
-		expect(running.hub.connectionCount()).toBe(1);
-		expect([...timers.pending.values()].filter((timer) => timer.ms === 5_000)).toEqual([]);
-		expect(client.isOpen()).toBe(true);
-	});
-
-	test("every ping is answered with a pong", async () => {
-		const client = await connect("superhero1");
-		await expectPong(client);
-		await expectPong(client);
-	});
-
-	test("a garbage JWT closes with 4002", async () => {
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame(seed.app.id, "superhero1", "not-a-jwt"));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-		expect(running.hub.liveTokenIds()).toEqual([]);
-	});
-
-	test("a JWT with a forged signature closes with 4002", async () => {
-		const { jwt } = await login("superhero1");
-		const [header, payload] = jwt.split(".");
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame(seed.app.id, "superhero1", `${header}.${payload}.${"A".repeat(43)}`));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-	});
-
-	test("the JWT of a deleted token closes with 4002", async () => {
-		const session = await login("superhero1");
-		await call("DELETE", "/v3.0/me", { token: session.token });
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-	});
-
-	test("the JWT of a deactivated user closes with 4002", async () => {
-		const session = await login("superhero1");
-		await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: {} });
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-	});
-
-	test("an auth frame naming another user than its JWT closes with 4002", async () => {
-		const { jwt } = await login("superhero1");
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame(seed.app.id, "superhero2", jwt));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-	});
-
-	test("an auth frame naming another app than its JWT closes with 4002", async () => {
-		const { jwt } = await login("superhero1");
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame("someotherapp", "superhero1", jwt));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-	});
-
-	test("an auth frame without body.auth closes with 4002", async () => {
-		const client = await openClient(wsURL);
-		client.socket.send(JSON.stringify({ type: "auth", appId: seed.app.id, body: {} }));
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
-	});
-
-	test("no auth frame before the deadline closes with 4003; other frames do not count", async () => {
-		const client = await openClient(wsURL);
-		client.socket.send("not json");
-		client.socket.send(JSON.stringify({ type: "message", body: {} }));
-		await expectPong(client);
-		expect(timers.fire(5_000)).toBe(1);
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4003, reason: "auth_timeout" });
-	});
-
-	test("the deadline is cancelled once auth succeeds", async () => {
-		const client = await connect("superhero1");
-		expect(timers.fire(5_000)).toBe(0);
-		await expectPong(client);
-	});
-
-	test("a second auth frame on an authenticated socket is ignored", async () => {
-		const client = await connect("superhero1");
-		const other = await login("superhero2");
-		client.socket.send(authFrame(seed.app.id, "superhero2", other.jwt));
-		await expectPong(client);
-		expect(running.hub.liveTokenIds()).toHaveLength(1);
-	});
-
-	test("upgrades on another path are refused with 404", async () => {
-		const socket = new WebSocket(`${wsURL}/elsewhere`);
-		const status = await within(
-			new Promise<number>((resolve) => {
-				socket.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
-				socket.once("error", () => {});
-			}),
-			"upgrade refusal",
-		);
-		expect(status).toBe(404);
-	});
-});
-
-describe("revocation closes sockets with 4001", () => {
-	async function expectRevoked(client: TestClient, reason: string, label: string, startedAt: number): Promise<void> {
-		const closed = await within(client.closed, `${label} close`);
-		expect(closed).toMatchObject({ code: 4001, reason });
-		console.log(`[realtime] ${label}: revocation request → socket close ${(closed.at - startedAt).toFixed(1)} ms`);
-	}
-
-	test("deleting the token through REST closes its socket, not the user's other sockets", async () => {
-		const session = await login("superhero1");
-		const target = await connect("superhero1", session);
-		const sibling = await connect("superhero1");
-		const stranger = await connect("superhero2");
-		const startedAt = performance.now();
-		const res = await call("DELETE", `/v3/users/superhero1/auth_tokens/${session.token}`, { key: seed.restApiKey });
-		expect(res.status).toBe(200);
-		await expectRevoked(target, "revoked", "token delete", startedAt);
-		await expectPong(sibling);
-		await expectPong(stranger);
-		expect(recorded).toEqual([{ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" }]);
-	});
-
-	test("deleting by token id (what list answers show) also closes the socket", async () => {
-		const session = await login("superhero1");
-		const target = await connect("superhero1", session);
-		const startedAt = performance.now();
-		await call("DELETE", `/v3/users/superhero1/auth_tokens/${session.tokenId}`, { key: seed.restApiKey });
-		await expectRevoked(target, "revoked", "token delete by id", startedAt);
-	});
-
-	test("flushing a user's tokens closes all of that user's sockets only", async () => {
-		const first = await connect("superhero1");
-		const second = await connect("superhero1");
-		const stranger = await connect("superhero2");
-		const startedAt = performance.now();
-		await call("DELETE", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey });
-		await expectRevoked(first, "revoked", "flush (1st socket)", startedAt);
-		await expectRevoked(second, "revoked", "flush (2nd socket)", startedAt);
-		await expectPong(stranger);
-	});
-
-	test("DELETE /me closes the socket with reason logged_out", async () => {
-		const session = await login("superhero1");
-		const client = await connect("superhero1", session);
-		const sibling = await connect("superhero1");
-		const startedAt = performance.now();
-		await call("DELETE", "/v3.0/me", { token: session.token });
-		await expectRevoked(client, "logged_out", "DELETE /me", startedAt);
-		await expectPong(sibling);
-	});
-
-	test("soft-deleting the user closes every socket of theirs with user_deleted", async () => {
-		const first = await connect("superhero1");
-		const second = await connect("superhero1");
-		const stranger = await connect("superhero2");
-		const startedAt = performance.now();
-		await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: {} });
-		await expectRevoked(first, "user_deleted", "user soft delete", startedAt);
-		await expectRevoked(second, "user_deleted", "user soft delete (2nd)", startedAt);
-		await expectPong(stranger);
-	});
-
-	test("permanently deleting the user closes every socket of theirs with user_deleted", async () => {
-		const client = await connect("superhero1");
-		const stranger = await connect("superhero2");
-		const startedAt = performance.now();
-		await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: { permanent: true } });
-		await expectRevoked(client, "user_deleted", "user permanent delete", startedAt);
-		await expectPong(stranger);
-	});
-
-	test("minting a 101st token evicts the oldest and closes its socket", async () => {
-		const oldest = await login("superhero1");
-		const client = await connect("superhero1", oldest);
-		for (let i = 0; i < 99; i++) {
-			// Eviction goes by creation time; distinct times make "oldest" unambiguous.
-			clock.advance(1);
-			await call("POST", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey, body: {} });
-		}
-		await expectPong(client);
-		clock.advance(1);
-		const startedAt = performance.now();
-		await call("POST", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey, body: {} });
-		await expectRevoked(client, "revoked", "eviction past 100", startedAt);
-	});
-
-	test("a revocation published on the bus closes with its reason (expired)", async () => {
-		const session = await login("superhero1");
-		const client = await connect("superhero1", session);
-		const startedAt = performance.now();
-		await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "expired" });
-		await expectRevoked(client, "expired", "bus publish", startedAt);
-	});
-
-	test("a revocation of another app's token id closes nothing", async () => {
-		const session = await login("superhero1");
-		const client = await connect("superhero1", session);
-		await running.revocationBus.publish({
-			appId: "otherapp",
-			tokenIds: [session.tokenId],
-			uid: "superhero1",
-			reason: "revoked",
-		});
-		await expectPong(client);
-	});
-
-	test("a token revoked while its auth frame is being verified still closes with 4001", async () => {
-		let release: () => void = () => {};
-		const gate = new Promise<void>((resolve) => {
-			release = resolve;
-		});
-		let entered: () => void = () => {};
-		const verifying = new Promise<void>((resolve) => {
-			entered = resolve;
-		});
-		const session = await login("superhero1");
-		await running.close();
-		const gated = Object.create(store) as KyselyStore;
-		gated.getSession = async (id: string): Promise<Session | null> => {
-			entered();
-			await gate;
-			return await store.getSession(id);
-		};
-		await startWith({ store: gated });
-		const client = await openClient(wsURL);
-		client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
-		await within(verifying, "verification to start");
-		await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" });
-		release();
-		expect(await within(client.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
-		expect(running.hub.liveTokenIds()).toEqual([]);
-	});
-
-	test("liveTokenIds + closeTokens let a node close sockets whose tokens vanished without a notification", async () => {
-		const gone = await login("superhero1");
-		const goneClient = await connect("superhero1", gone);
-		const kept = await login("superhero2");
-		const keptClient = await connect("superhero2", kept);
-		await store.deleteAuthToken(gone.tokenId);
-		const live = running.hub.liveTokenIds();
-		const existing = new Set(await store.findExistingAuthTokenIds(live));
-		const missing = live.filter((id) => !existing.has(id));
-		expect(missing).toEqual([gone.tokenId]);
-		expect(running.hub.closeTokens(missing, "revoked")).toBe(1);
-		expect(await within(goneClient.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
-		await expectPong(keptClient);
-		expect(running.hub.liveTokenIds()).toEqual([kept.tokenId]);
-	});
-
-	test("the periodic reconcile closes sockets of tokens deleted by another process (e.g. the CLI)", async () => {
-		const gone = await login("superhero1");
-		const goneClient = await connect("superhero1", gone);
-		const keptClient = await connect("superhero2");
-		// Straight in the store, as `latchkey tokens delete` does from its own process: no revocation reaches us.
-		await store.deleteAuthToken(gone.tokenId);
-		await expectPong(goneClient);
-		const closed = goneClient.closed;
-		expect(timers.fire(30_000)).toBe(1);
-		expect(await within(closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
-		await expectPong(keptClient);
-		expect([...timers.pending.values()].filter((timer) => timer.ms === 30_000)).toHaveLength(1);
-	});
-});
-
-describe("heartbeat", () => {
-	test("a socket that answers protocol pings stays; one that stops answering is cut off", async () => {
-		const answering = await connect("superhero1");
-		const silent = await openClientWith(wsURL, { autoPong: false });
-		const pinged = new Promise((resolve) => answering.socket.once("ping", resolve));
-		expect(timers.fire(45_000)).toBe(1);
-		await within(pinged, "the server's ping");
-		// TCP keeps order: once our own ping is answered, the server has read the automatic pong sent before it.
-		await within(
-			new Promise((resolve) => {
-				answering.socket.once("pong", resolve);
-				answering.socket.ping();
-			}),
-			"a ping round trip",
-		);
-		expect(timers.fire(45_000)).toBe(1);
-		expect(await within(silent.closed, "close")).toMatchObject({ code: 1006 });
-		await expectPong(answering);
-		expect(running.hub.connectionCount()).toBe(1);
-	});
-});
-
-describe("shutdown", () => {
-	test("close() closes every socket with 1001, authenticated or not, then the server", async () => {
-		const authenticated = await connect("superhero1");
-		const pending = await openClient(wsURL);
-		await running.close();
-		expect(await within(authenticated.closed, "close")).toMatchObject({ code: 1001, reason: "server_shutdown" });
-		expect(await within(pending.closed, "close")).toMatchObject({ code: 1001, reason: "server_shutdown" });
-		expect(running.hub.connectionCount()).toBe(0);
-		await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+describe.each(DIALECTS)("on %s", (dialect) => {
+	beforeEach(async () => {
+		store = await openTestStore(dialect);
+		seed = await createLatchkeyApp({ store, clock: new ManualClock(), revocations: noRevocations }, { name: "RT" });
+		timers = new ManualTimers();
+		recorded = [];
+		clock = new ManualClock();
 		await startWith();
+	});
+
+	afterEach(async () => {
+		await running.close();
+		await store.close();
+	});
+
+	describe("realtime auth", () => {
+		test("a valid auth frame is answered with code 200 and the socket stays registered", async () => {
+			const session = await login("superhero1");
+			const client = await connect("superhero1", session);
+			expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
+			expect(running.hub.connectionCount()).toBe(1);
+			expect([...timers.pending.values()].filter((timer) => timer.ms === 5_000)).toEqual([]);
+			expect(client.isOpen()).toBe(true);
+		});
+
+		test("every ping is answered with a pong", async () => {
+			const client = await connect("superhero1");
+			await expectPong(client);
+			await expectPong(client);
+		});
+
+		test("a garbage JWT closes with 4002", async () => {
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame(seed.app.id, "superhero1", "not-a-jwt"));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+			expect(running.hub.liveTokenIds()).toEqual([]);
+		});
+
+		test("a JWT with a forged signature closes with 4002", async () => {
+			const { jwt } = await login("superhero1");
+			const [header, payload] = jwt.split(".");
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame(seed.app.id, "superhero1", `${header}.${payload}.${"A".repeat(43)}`));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		test("the JWT of a deleted token closes with 4002", async () => {
+			const session = await login("superhero1");
+			await call("DELETE", "/v3.0/me", { token: session.token });
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		test("the JWT of a deactivated user closes with 4002", async () => {
+			const session = await login("superhero1");
+			await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: {} });
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		test("an auth frame naming another user than its JWT closes with 4002", async () => {
+			const { jwt } = await login("superhero1");
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame(seed.app.id, "superhero2", jwt));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		test("an auth frame naming another app than its JWT closes with 4002", async () => {
+			const { jwt } = await login("superhero1");
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame("someotherapp", "superhero1", jwt));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		test("an auth frame without body.auth closes with 4002", async () => {
+			const client = await openClient(wsURL);
+			client.socket.send(JSON.stringify({ type: "auth", appId: seed.app.id, body: {} }));
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		test("no auth frame before the deadline closes with 4003; other frames do not count", async () => {
+			const client = await openClient(wsURL);
+			client.socket.send("not json");
+			client.socket.send(JSON.stringify({ type: "message", body: {} }));
+			await expectPong(client);
+			expect(timers.fire(5_000)).toBe(1);
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4003, reason: "auth_timeout" });
+		});
+
+		test("the deadline is cancelled once auth succeeds", async () => {
+			const client = await connect("superhero1");
+			expect(timers.fire(5_000)).toBe(0);
+			await expectPong(client);
+		});
+
+		test("a second auth frame on an authenticated socket is ignored", async () => {
+			const client = await connect("superhero1");
+			const other = await login("superhero2");
+			client.socket.send(authFrame(seed.app.id, "superhero2", other.jwt));
+			await expectPong(client);
+			expect(running.hub.liveTokenIds()).toHaveLength(1);
+		});
+
+		test("upgrades on another path are refused with 404", async () => {
+			const socket = new WebSocket(`${wsURL}/elsewhere`);
+			const status = await within(
+				new Promise<number>((resolve) => {
+					socket.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+					socket.once("error", () => {});
+				}),
+				"upgrade refusal",
+			);
+			expect(status).toBe(404);
+		});
+	});
+
+	describe("revocation closes sockets with 4001", () => {
+		async function expectRevoked(client: TestClient, reason: string, label: string, startedAt: number): Promise<void> {
+			const closed = await within(client.closed, `${label} close`);
+			expect(closed).toMatchObject({ code: 4001, reason });
+			console.log(`[realtime] ${label}: revocation request → socket close ${(closed.at - startedAt).toFixed(1)} ms`);
+		}
+
+		test("deleting the token through REST closes its socket, not the user's other sockets", async () => {
+			const session = await login("superhero1");
+			const target = await connect("superhero1", session);
+			const sibling = await connect("superhero1");
+			const stranger = await connect("superhero2");
+			const startedAt = performance.now();
+			const res = await call("DELETE", `/v3/users/superhero1/auth_tokens/${session.token}`, { key: seed.restApiKey });
+			expect(res.status).toBe(200);
+			await expectRevoked(target, "revoked", "token delete", startedAt);
+			await expectPong(sibling);
+			await expectPong(stranger);
+			expect(recorded).toEqual([{ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" }]);
+		});
+
+		test("deleting by token id (what list answers show) also closes the socket", async () => {
+			const session = await login("superhero1");
+			const target = await connect("superhero1", session);
+			const startedAt = performance.now();
+			await call("DELETE", `/v3/users/superhero1/auth_tokens/${session.tokenId}`, { key: seed.restApiKey });
+			await expectRevoked(target, "revoked", "token delete by id", startedAt);
+		});
+
+		test("flushing a user's tokens closes all of that user's sockets only", async () => {
+			const first = await connect("superhero1");
+			const second = await connect("superhero1");
+			const stranger = await connect("superhero2");
+			const startedAt = performance.now();
+			await call("DELETE", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey });
+			await expectRevoked(first, "revoked", "flush (1st socket)", startedAt);
+			await expectRevoked(second, "revoked", "flush (2nd socket)", startedAt);
+			await expectPong(stranger);
+		});
+
+		test("DELETE /me closes the socket with reason logged_out", async () => {
+			const session = await login("superhero1");
+			const client = await connect("superhero1", session);
+			const sibling = await connect("superhero1");
+			const startedAt = performance.now();
+			await call("DELETE", "/v3.0/me", { token: session.token });
+			await expectRevoked(client, "logged_out", "DELETE /me", startedAt);
+			await expectPong(sibling);
+		});
+
+		test("soft-deleting the user closes every socket of theirs with user_deleted", async () => {
+			const first = await connect("superhero1");
+			const second = await connect("superhero1");
+			const stranger = await connect("superhero2");
+			const startedAt = performance.now();
+			await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: {} });
+			await expectRevoked(first, "user_deleted", "user soft delete", startedAt);
+			await expectRevoked(second, "user_deleted", "user soft delete (2nd)", startedAt);
+			await expectPong(stranger);
+		});
+
+		test("permanently deleting the user closes every socket of theirs with user_deleted", async () => {
+			const client = await connect("superhero1");
+			const stranger = await connect("superhero2");
+			const startedAt = performance.now();
+			await call("DELETE", "/v3/users/superhero1", { key: seed.restApiKey, body: { permanent: true } });
+			await expectRevoked(client, "user_deleted", "user permanent delete", startedAt);
+			await expectPong(stranger);
+		});
+
+		test("minting a 101st token evicts the oldest and closes its socket", async () => {
+			const oldest = await login("superhero1");
+			const client = await connect("superhero1", oldest);
+			for (let i = 0; i < 99; i++) {
+				// Eviction goes by creation time; distinct times make "oldest" unambiguous.
+				clock.advance(1);
+				await call("POST", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey, body: {} });
+			}
+			await expectPong(client);
+			clock.advance(1);
+			const startedAt = performance.now();
+			await call("POST", "/v3/users/superhero1/auth_tokens", { key: seed.restApiKey, body: {} });
+			await expectRevoked(client, "revoked", "eviction past 100", startedAt);
+		});
+
+		test("a revocation published on the bus closes with its reason (expired)", async () => {
+			const session = await login("superhero1");
+			const client = await connect("superhero1", session);
+			const startedAt = performance.now();
+			await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "expired" });
+			await expectRevoked(client, "expired", "bus publish", startedAt);
+		});
+
+		test("a revocation of another app's token id closes nothing", async () => {
+			const session = await login("superhero1");
+			const client = await connect("superhero1", session);
+			await running.revocationBus.publish({
+				appId: "otherapp",
+				tokenIds: [session.tokenId],
+				uid: "superhero1",
+				reason: "revoked",
+			});
+			await expectPong(client);
+		});
+
+		test("a token revoked while its auth frame is being verified still closes with 4001", async () => {
+			let release: () => void = () => {};
+			const gate = new Promise<void>((resolve) => {
+				release = resolve;
+			});
+			let entered: () => void = () => {};
+			const verifying = new Promise<void>((resolve) => {
+				entered = resolve;
+			});
+			const session = await login("superhero1");
+			await running.close();
+			const gated = Object.create(store) as KyselyStore;
+			gated.getSession = async (id: string): Promise<Session | null> => {
+				entered();
+				await gate;
+				return await store.getSession(id);
+			};
+			await startWith({ store: gated });
+			const client = await openClient(wsURL);
+			client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
+			await within(verifying, "verification to start");
+			await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" });
+			release();
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+			expect(running.hub.liveTokenIds()).toEqual([]);
+		});
+
+		test("liveTokenIds + closeTokens let a node close sockets whose tokens vanished without a notification", async () => {
+			const gone = await login("superhero1");
+			const goneClient = await connect("superhero1", gone);
+			const kept = await login("superhero2");
+			const keptClient = await connect("superhero2", kept);
+			await store.deleteAuthToken(gone.tokenId);
+			const live = running.hub.liveTokenIds();
+			const existing = new Set(await store.findExistingAuthTokenIds(live));
+			const missing = live.filter((id) => !existing.has(id));
+			expect(missing).toEqual([gone.tokenId]);
+			expect(running.hub.closeTokens(missing, "revoked")).toBe(1);
+			expect(await within(goneClient.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+			await expectPong(keptClient);
+			expect(running.hub.liveTokenIds()).toEqual([kept.tokenId]);
+		});
+
+		test("the periodic reconcile closes sockets of tokens deleted by another process (e.g. the CLI)", async () => {
+			const gone = await login("superhero1");
+			const goneClient = await connect("superhero1", gone);
+			const keptClient = await connect("superhero2");
+			// Straight in the store, as `latchkey tokens delete` does from its own process: no revocation reaches us.
+			await store.deleteAuthToken(gone.tokenId);
+			await expectPong(goneClient);
+			const closed = goneClient.closed;
+			expect(timers.fire(30_000)).toBe(1);
+			expect(await within(closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+			await expectPong(keptClient);
+			expect([...timers.pending.values()].filter((timer) => timer.ms === 30_000)).toHaveLength(1);
+		});
+	});
+
+	describe("heartbeat", () => {
+		test("a socket that answers protocol pings stays; one that stops answering is cut off", async () => {
+			const answering = await connect("superhero1");
+			const silent = await openClientWith(wsURL, { autoPong: false });
+			const pinged = new Promise((resolve) => answering.socket.once("ping", resolve));
+			expect(timers.fire(45_000)).toBe(1);
+			await within(pinged, "the server's ping");
+			// TCP keeps order: once our own ping is answered, the server has read the automatic pong sent before it.
+			await within(
+				new Promise((resolve) => {
+					answering.socket.once("pong", resolve);
+					answering.socket.ping();
+				}),
+				"a ping round trip",
+			);
+			expect(timers.fire(45_000)).toBe(1);
+			expect(await within(silent.closed, "close")).toMatchObject({ code: 1006 });
+			await expectPong(answering);
+			expect(running.hub.connectionCount()).toBe(1);
+		});
+	});
+
+	describe("shutdown", () => {
+		test("close() closes every socket with 1001, authenticated or not, then the server", async () => {
+			const authenticated = await connect("superhero1");
+			const pending = await openClient(wsURL);
+			await running.close();
+			expect(await within(authenticated.closed, "close")).toMatchObject({ code: 1001, reason: "server_shutdown" });
+			expect(await within(pending.closed, "close")).toMatchObject({ code: 1001, reason: "server_shutdown" });
+			expect(running.hub.connectionCount()).toBe(0);
+			await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+			await startWith();
+		});
 	});
 });
