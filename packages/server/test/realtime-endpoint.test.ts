@@ -441,6 +441,15 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			expect(running.hub.liveTokenIds()).toEqual([kept.tokenId]);
 		});
 
+		test("reconcile() also closes sockets of a user deactivated by another process", async () => {
+			const client = await connect("superhero1");
+			const stranger = await connect("superhero2");
+			await store.setUserDeactivatedAt(seed.app.id, "superhero1", clock.now());
+			expect(await running.hub.reconcile()).toBe(1);
+			expect(await within(client.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
+			await expectPong(stranger);
+		});
+
 		test("the periodic reconcile closes sockets of tokens deleted by another process (e.g. the CLI)", async () => {
 			const gone = await login("superhero1");
 			const goneClient = await connect("superhero1", gone);
