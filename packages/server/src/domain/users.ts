@@ -162,3 +162,47 @@ export async function deleteUser(
 	await deps.store.setUserDeactivatedAt(appId, user.uid, deps.clock.now());
 	await deps.revocations.publish({ appId, uid: user.uid, tokenIds: [], reason: "user_deleted" });
 }
+
+/** CometChat's bulk bodies: `{"uidsToDeactivate": [...]}` and `{"uidsToActivate": [...]}`. */
+const MAX_BULK_UIDS = 100;
+export const deactivateUsersSchema = z.object({ uidsToDeactivate: z.array(uidSchema).min(1).max(MAX_BULK_UIDS) });
+export const reactivateUsersSchema = z.object({ uidsToActivate: z.array(uidSchema).min(1).max(MAX_BULK_UIDS) });
+
+/**
+ * Deactivates several users (the bulk form of a soft delete); unknown or already deactivated uids are
+ * skipped. Returns the uids deactivated now; their sockets close.
+ *
+ * @example
+ * const uids = await deactivateUsers(deps, appId, { uidsToDeactivate: ["bob", "carol"] });
+ */
+export async function deactivateUsers(deps: DomainDeps, appId: string, input: unknown): Promise<string[]> {
+	const { uidsToDeactivate } = parseInput(deactivateUsersSchema, input);
+	const deactivated: string[] = [];
+	for (const uid of new Set(uidsToDeactivate)) {
+		const user = await deps.store.getUser(appId, uid);
+		if (!user || user.deactivatedAt !== null) continue;
+		await deps.store.setUserDeactivatedAt(appId, uid, deps.clock.now());
+		await deps.revocations.publish({ appId, uid, tokenIds: [], reason: "user_deleted" });
+		deactivated.push(uid);
+	}
+	return deactivated;
+}
+
+/**
+ * Reactivates deactivated users: their uid, profile and kept auth tokens work again. Unknown and active uids
+ * are skipped. Returns the uids reactivated now.
+ *
+ * @example
+ * const uids = await reactivateUsers(deps, appId, { uidsToActivate: ["bob"] });
+ */
+export async function reactivateUsers(deps: DomainDeps, appId: string, input: unknown): Promise<string[]> {
+	const { uidsToActivate } = parseInput(reactivateUsersSchema, input);
+	const reactivated: string[] = [];
+	for (const uid of new Set(uidsToActivate)) {
+		const user = await deps.store.getUser(appId, uid);
+		if (!user || user.deactivatedAt === null) continue;
+		await deps.store.setUserDeactivatedAt(appId, uid, null);
+		reactivated.push(uid);
+	}
+	return reactivated;
+}

@@ -1,7 +1,15 @@
 import { Hono } from "hono";
 import { createAuthToken } from "../../domain/auth-tokens.ts";
 import { presentPagination, presentUser } from "../../domain/presenters.ts";
-import { createUser, deleteUser, getActiveUser, listUsers, updateUser } from "../../domain/users.ts";
+import {
+	createUser,
+	deactivateUsers,
+	deleteUser,
+	getActiveUser,
+	listUsers,
+	reactivateUsers,
+	updateUser,
+} from "../../domain/users.ts";
 import type { UserQuery } from "../../store/store.ts";
 import { readJSONBody } from "../body.ts";
 import type { AppDeps, Env } from "../context.ts";
@@ -51,7 +59,17 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 			meta: { pagination: presentPagination(result.total, result.items.length, page.perPage, page.page) },
 		});
 	});
-	refuseOtherMethods(router, "/users", ["GET", "POST"]);
+	router.delete("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const deactivatedUids = await deactivateUsers(deps, c.get("app").id, await readJSONBody(c));
+		return c.json({ data: { deactivatedUids } });
+	});
+
+	// CometChat documents the answer's key as `nonDeactivatedUids`: the uids that are active again.
+	router.put("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const nonDeactivatedUids = await reactivateUsers(deps, c.get("app").id, await readJSONBody(c));
+		return c.json({ data: { nonDeactivatedUids } });
+	});
+	refuseOtherMethods(router, "/users", ["GET", "POST", "PUT", "DELETE"]);
 
 	router.get("/users/:uid", requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const user = await getActiveUser(deps, c.get("app").id, c.req.param("uid"));
