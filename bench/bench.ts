@@ -25,6 +25,8 @@ export interface BenchOptions {
 	postgresURL?: string | null;
 	/** Run Latchkey servers with `--cpu-prof`, writing profiles here, and summarise them in the report. */
 	profileDir?: string | null;
+	/** Extra Node flags for every Latchkey server process. */
+	serverFlags?: string[];
 	log?: (line: string) => void;
 }
 
@@ -85,6 +87,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		isSelected: (scenario) => only === null || only.has(scenario),
 		postgresURL: options.postgresURL ?? null,
 		profileDir: options.profileDir ?? null,
+		serverFlags: options.serverFlags ?? [],
 		baseline: null,
 		log,
 		note: (line) => notes.push(line),
@@ -106,7 +109,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		finishedAt: new Date().toISOString(),
 		commit: readCommit(),
 		machine: machineBefore,
-		settings: { ...settings, smoke },
+		settings: { ...settings, smoke, serverFlags: options.serverFlags ?? [] },
 		baseline,
 		rows,
 		sockets,

@@ -40,6 +40,8 @@ export interface DeploymentOptions {
 	postgresURL?: string;
 	/** When set, the server runs with `--cpu-prof` and writes its profile here on stop. */
 	profileDir?: string;
+	/** Extra Node flags for the server process (experiments: `--import ./patch.mjs`, heap sizes). */
+	serverFlags?: string[];
 }
 
 async function withPostgres(url: string, query: string): Promise<void> {
@@ -105,7 +107,10 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 				...(databaseURL && { DATABASE_URL: databaseURL }),
 			};
 			// The default profile name carries the pid, which is how rows find their profile.
-			const nodeFlags = options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [];
+			const nodeFlags = [
+				...(options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : []),
+				...(options.serverFlags ?? []),
+			];
 			deployment.server = await startChild({
 				entry: SERVER_ENTRY,
 				env,

@@ -11,6 +11,7 @@ const HTTP_COLUMNS = [
 	"p99 × bare",
 	"server RSS MB",
 	"DB MB",
+	"server CPU µs/req",
 	"non-2xx / errors",
 	"other load (cores)",
 ];
@@ -21,6 +22,11 @@ function megabytes(bytes: number | undefined): string {
 
 function fixed(value: number, digits: number): string {
 	return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+/** Server CPU time per answered request: steadier than req/s when other jobs share the cores. */
+function cpuMicrosPerRequest(row: HttpRow): number {
+	return row.load.requests > 0 ? (row.load.serverCores * row.load.durationSeconds * 1e6) / row.load.requests : Number.NaN;
 }
 
 function httpCells(row: HttpRow): string[] {
@@ -35,6 +41,7 @@ function httpCells(row: HttpRow): string[] {
 		fixed(row.p99Ratio, 1),
 		megabytes(row.serverRSSBytes),
 		megabytes(row.databaseBytes),
+		fixed(cpuMicrosPerRequest(row), 0),
 		`${row.load.non2xx} / ${row.load.errors}`,
 		fixed(row.load.otherCores, 2),
 	];
@@ -107,7 +114,7 @@ function machineLine(report: BenchReport): string {
 
 function settingsLine(report: BenchReport): string {
 	const s = report.settings;
-	return `autocannon, ${s.connections} connections, ${s.warmupSeconds} s warm-up + ${s.durationSeconds} s measured per row${s.smoke ? " (smoke: figures mean nothing)" : ""}; commit ${report.commit}; ${report.startedAt} → ${report.finishedAt}`;
+	return `autocannon, ${s.connections} connections, ${s.warmupSeconds} s warm-up + ${s.durationSeconds} s measured per row${s.smoke ? " (smoke: figures mean nothing)" : ""}${s.serverFlags.length > 0 ? `; server flags ${s.serverFlags.join(" ")}` : ""}; commit ${report.commit}; ${report.startedAt} → ${report.finishedAt}`;
 }
 
 function targetMark(met: boolean | null): string {

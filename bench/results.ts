@@ -72,7 +72,7 @@ export interface BenchReport {
 	finishedAt: string;
 	commit: string;
 	machine: { cpuModel: string; cores: number; node: string; os: string; memoryGB: number; loadAverage: number[] };
-	settings: LoadSettings & { smoke: boolean };
+	settings: LoadSettings & { smoke: boolean; serverFlags: string[] };
 	baseline: HttpRow | null;
 	rows: HttpRow[];
 	sockets: SocketResult | { skipped: string } | null;

@@ -6,7 +6,7 @@ import { REPO_ROOT } from "./processes.ts";
 import { formatMarkdownReport, formatTerminalReport } from "./report.ts";
 import { isScenarioId, SCENARIOS, type ScenarioId } from "./scenarios/ids.ts";
 
-const USAGE = `usage: npm run bench -- [--duration <seconds>] [--connections <n>] [--only <scenario>]... [--smoke] [--profile] [--no-write]
+const USAGE = `usage: npm run bench -- [--duration <seconds>] [--connections <n>] [--only <scenario>]... [--smoke] [--profile] [--server-flag <node flag>]... [--no-write]
 scenarios: ${SCENARIOS.join(", ")} (the bare node:http baseline always runs)`;
 
 function parsePositive(name: string, value: string | undefined): number | undefined {
@@ -24,6 +24,7 @@ function parseOptions() {
 			only: { type: "string", multiple: true },
 			smoke: { type: "boolean", default: false },
 			profile: { type: "boolean", default: false },
+			"server-flag": { type: "string", multiple: true },
 			"no-write": { type: "boolean", default: false },
 			help: { type: "boolean", default: false },
 		},
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
 		only: only as ScenarioId[],
 		smoke: values.smoke,
 		postgresURL: process.env.DATABASE_URL || null,
+		serverFlags: values["server-flag"] ?? [],
 		profileDir: values.profile ? path.join(resultsDir, `profiles-${stamp}`) : null,
 		log: (line) => console.error(`[bench] ${line}`),
 	});

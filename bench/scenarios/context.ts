@@ -9,6 +9,8 @@ export interface ScenarioContext {
 	postgresURL: string | null;
 	/** Set with `--profile`: Latchkey servers run with `--cpu-prof` and write here. */
 	profileDir: string | null;
+	/** Extra Node flags for every Latchkey server process (`--server-flag`). */
+	serverFlags: string[];
 	baseline: LoadResult | null;
 	log(line: string): void;
 	note(line: string): void;

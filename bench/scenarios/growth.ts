@@ -39,6 +39,7 @@ export async function runGrowthScenarios(dialect: Dialect, context: ScenarioCont
 	const deployment = await createDeployment(dialect, {
 		...(context.postgresURL && { postgresURL: context.postgresURL }),
 		...(context.profileDir && { profileDir: context.profileDir }),
+		serverFlags: context.serverFlags,
 	});
 	const rows: HttpRow[] = [];
 	try {

@@ -173,6 +173,7 @@ export async function runRestScenarios(dialect: Dialect, context: ScenarioContex
 	const deployment = await createDeployment(dialect, {
 		...(context.postgresURL && { postgresURL: context.postgresURL }),
 		...(context.profileDir && { profileDir: context.profileDir }),
+		serverFlags: context.serverFlags,
 	});
 	const rows: HttpRow[] = [];
 	try {

@@ -111,6 +111,7 @@ export async function runSocketScenario(context: ScenarioContext): Promise<Socke
 	const plan = context.smoke ? SMOKE : FULL;
 	const deployment = await createDeployment("sqlite", {
 		...(context.profileDir && { profileDir: context.profileDir }),
+		serverFlags: context.serverFlags,
 	});
 	let client: ChildServer | null = null;
 	try {
