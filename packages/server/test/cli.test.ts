@@ -120,6 +120,9 @@ describe("with one app", () => {
 		expect((await cli("users", "create", "--uid", "bob", "--name", "Again")).stderr).toMatch(
 			/^error: ERR_UID_ALREADY_EXISTS: /,
 		);
+		expect(await cliJSON("users", "reactivate", "bob")).toEqual({ reactivated: "bob" });
+		expect((await cli("users", "reactivate", "bob")).stderr).toMatch(/^error: ERR_UID_NOT_FOUND: /);
+		await cliJSON("users", "delete", "bob");
 		expect(await cliJSON("users", "delete", "bob", "--permanent")).toEqual({ deleted: "bob", permanent: true });
 		expect((await cli("users", "create", "--uid", "bob", "--name", "Again")).code).toBe(0);
 	});

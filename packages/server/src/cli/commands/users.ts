@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
+import { uidNotFound } from "../../domain/errors.ts";
 import { presentPagination, presentUser } from "../../domain/presenters.ts";
-import { createUser, deleteUser, getActiveUser, listUsers } from "../../domain/users.ts";
+import { createUser, deleteUser, getActiveUser, listUsers, reactivateUsers } from "../../domain/users.ts";
 import type { Command } from "../context.ts";
 import { printRecord, printTable, UsageError } from "../output.ts";
 import { selectApp } from "../select-app.ts";
@@ -10,6 +11,7 @@ const USAGE = [
 	"       latchkey users list [--search PREFIX] [--page N] [--per-page N]",
 	"       latchkey users get UID",
 	"       latchkey users delete UID [--permanent]",
+	"       latchkey users reactivate UID",
 	"       (all take [--app APP_ID] [--json])",
 ].join("\n");
 
@@ -105,6 +107,14 @@ export const run: Command = async (args, context) => {
 		const app = await selectApp(deps, values.app);
 		await deleteUser(deps, app.id, uid, { permanent: values.permanent ?? false });
 		printRecord(context, json, { deleted: uid.toLowerCase(), permanent: values.permanent ?? false });
+		return 0;
+	}
+	if (action === "reactivate" && uid && positionals.length === 1) {
+		const deps = await context.openDomain();
+		const app = await selectApp(deps, values.app);
+		const [reactivated] = await reactivateUsers(deps, app.id, { uidsToActivate: [uid] });
+		if (!reactivated) throw uidNotFound(uid.toLowerCase());
+		printRecord(context, json, { reactivated });
 		return 0;
 	}
 	throw new UsageError(USAGE);
