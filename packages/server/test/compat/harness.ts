@@ -66,24 +66,16 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 	});
 }
 
-/**
- * Starts `node --import tsx src/main.ts` over TLS (a dev-cert certificate) on a free port with a fresh data dir,
- * and reads the first app's keys from `<dataDir>/credentials.json`.
- */
-export async function startServerProcess(options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
-	const dataDir = mkdtempSync(path.join(tmpdir(), "latchkey-compat-"));
-	const certCode = await runDevCert([], {
-		config: readConfig({ LATCHKEY_DATA_DIR: dataDir }, SERVER_ROOT),
-		stdout: () => {},
-		stderr: (line) => {
-			throw new Error(line);
-		},
-		openDomain: () => Promise.reject(new Error("dev-cert needs no store")),
-	});
-	if (certCode !== 0) throw new Error(`dev-cert exited ${certCode}`);
-	const certFile = path.join(dataDir, "dev-cert.pem");
+interface Launched {
+	host: string;
+	output(): string;
+	stop(): Promise<void>;
+}
+
+async function launchServer(dataDir: string, certFile: string, timeoutMs: number): Promise<Launched> {
 	const port = await findFreePort();
 	const host = `127.0.0.1:${port}`;
+	// SQLite in the temp data dir whatever DATABASE_URL says: this suite tests the wire, not the dialect.
 	const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
 		cwd: SERVER_ROOT,
 		env: {
@@ -111,14 +103,10 @@ export async function startServerProcess(options: { timeoutMs?: number } = {}): 
 			child.kill("SIGKILL");
 			await waitForExit(child, 5_000);
 		}
-		rmSync(dataDir, { recursive: true, force: true });
 	};
 	try {
 		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(
-				() => reject(new Error(`server did not start in time:\n${output}`)),
-				options.timeoutMs ?? 20_000,
-			);
+			const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), timeoutMs);
 			child.stdout?.on("data", (chunk: string) => {
 				output += chunk;
 				if (output.includes("Latchkey listening on")) {
@@ -135,8 +123,51 @@ export async function startServerProcess(options: { timeoutMs?: number } = {}): 
 		await stop();
 		throw error;
 	}
+	return { host, output: () => output, stop };
+}
+
+/**
+ * Starts `node --import tsx src/main.ts` over TLS (a dev-cert certificate) on a free port with a fresh data dir,
+ * and reads the first app's keys from `<dataDir>/credentials.json`.
+ */
+export async function startServerProcess(options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
+	const dataDir = mkdtempSync(path.join(tmpdir(), "latchkey-compat-"));
+	const certCode = await runDevCert([], {
+		config: readConfig({ LATCHKEY_DATA_DIR: dataDir }, SERVER_ROOT),
+		stdout: () => {},
+		stderr: (line) => {
+			throw new Error(line);
+		},
+		openDomain: () => Promise.reject(new Error("dev-cert needs no store")),
+	});
+	if (certCode !== 0) throw new Error(`dev-cert exited ${certCode}`);
+	const certFile = path.join(dataDir, "dev-cert.pem");
+	let launched: Launched | null = null;
+	// The free port is probed, then bound by the child: another process may take it in between, so retry.
+	for (let attempt = 1; launched === null; attempt++) {
+		try {
+			launched = await launchServer(dataDir, certFile, options.timeoutMs ?? 20_000);
+		} catch (error) {
+			if (attempt >= 3 || !String(error).includes("EADDRINUSE")) {
+				rmSync(dataDir, { recursive: true, force: true });
+				throw error;
+			}
+		}
+	}
+	const running = launched;
 	const credentials = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as Credentials;
-	return { host, baseURL: `https://${host}`, certFile, dataDir, credentials, output: () => output, stop };
+	return {
+		host: running.host,
+		baseURL: `https://${running.host}`,
+		certFile,
+		dataDir,
+		credentials,
+		output: running.output,
+		async stop() {
+			await running.stop();
+			rmSync(dataDir, { recursive: true, force: true });
+		},
+	};
 }
 
 /** A REST call from the test process, trusting the dev certificate. */
