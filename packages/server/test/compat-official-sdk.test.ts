@@ -51,7 +51,7 @@ describe.skipIf("skip" in sdk)("official CometChat SDK 4.2.0 against a Latchkey 
 	beforeAll(async () => {
 		scratch = mkdtempSync(path.join(tmpdir(), "latchkey-compat-storage-"));
 		server = await startServerProcess();
-		await Promise.all(["cc-logout", "cc-token", "cc-restore", "cc-errors", "cc-revoked"].map(createUser));
+		await Promise.all(["cc-logout", "cc-token", "cc-restore", "cc-errors", "cc-revoked", "cc-manual"].map(createUser));
 	}, 60_000);
 
 	afterAll(async () => {
@@ -136,6 +136,15 @@ describe.skipIf("skip" in sdk)("official CometChat SDK 4.2.0 against a Latchkey 
 		expect(revoked.get("closed")).toEqual({ event: "closed", code: 4001, reason: "revoked" });
 		expect(revoked.get("connectionStatus")).toEqual({ event: "connectionStatus", status: "disconnected" });
 		expect(revoked.get("stillStored")).toEqual({ event: "stillStored", uid: "cc-restore" });
+	});
+
+	test.concurrent("autoEstablishSocketConnection(false): connect() opens an accepted socket, disconnect() closes it", async () => {
+		const run = await runScenario(server, SDK_DIR, "manual-connect.cjs", { COMPAT_UID: "cc-manual" });
+		expectClean(run);
+		expect(run.get("login")).toEqual({ event: "login", uid: "cc-manual", socketEvents: 0 });
+		expect(run.get("authFrame")).toEqual({ event: "authFrame", presence: "ALL_USERS" });
+		expect(run.get("authReply")).toEqual({ event: "authReply", code: "200" });
+		expect(run.get("closed")).toEqual({ event: "closed", code: 1000 });
 	});
 
 	test.concurrent("createUser(user, authKey), the same uid again, then login as the new user", async () => {

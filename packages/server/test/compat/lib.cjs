@@ -24,7 +24,9 @@ function describeError(error) {
 }
 
 function buildSettings(options = {}) {
-	return new CometChat.AppSettingsBuilder()
+	const builder = new CometChat.AppSettingsBuilder();
+	if (options.presence) builder.subscribePresenceForAllUsers();
+	return builder
 		.setRegion("eu")
 		.overrideAdminHost(`${HOST}/v3.0`)
 		.overrideClientHost(`${HOST}/v3.0`)

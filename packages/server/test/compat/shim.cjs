@@ -60,7 +60,12 @@ function recordSocket(event) {
 function describeFrame(text) {
 	try {
 		const frame = JSON.parse(text);
-		return { type: frame.type, action: frame.action, code: frame.body?.code };
+		return {
+			type: frame.type,
+			action: frame.action,
+			code: frame.body?.code,
+			presence: frame.body?.presenceSubscription,
+		};
 	} catch {
 		return { type: "unparsed" };
 	}
