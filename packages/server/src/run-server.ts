@@ -1,6 +1,7 @@
 import pino from "pino";
 import { ensureFirstApp, formatCredentials, prepareDataDir } from "./bootstrap.ts";
 import type { Config } from "./config.ts";
+import { ensureSetupLink } from "./dashboard/setup-link.ts";
 import { systemClock } from "./domain/clock.ts";
 import { openStore } from "./open-store.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
@@ -43,6 +44,15 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 	const deps = { store, clock: systemClock, logger, revocations: revocationBus };
 	const first = await ensureFirstApp(deps, { dataDir: config.dataDir, publicURL: config.publicURL });
 	if (first) output.log(formatCredentials(first.credentials, first.created, config.dataDir));
+	const dashboardURL = `${config.publicURL.replace(/\/+$/, "")}/dashboard`;
+	// Only a fresh install prints a one-time setup link (a credential, never logged): later starts print no
+	// secret, and `latchkey admin create` makes operators at any time.
+	const setupLink = first ? await ensureSetupLink(deps, config.publicURL) : null;
+	output.log(
+		setupLink
+			? `Dashboard: ${dashboardURL}\n  Create the first operator (one-time link, 24 h): ${setupLink}\n  or: npx latchkey admin create --email EMAIL --password-stdin`
+			: `Dashboard: ${dashboardURL}`,
+	);
 	const running = await startServer({
 		config,
 		store,

@@ -67,6 +67,11 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
 		logger: deps.logger,
+		dashboard: {
+			publicURL: deps.config.publicURL,
+			// Called per page view, after the hub below exists.
+			liveSocketCount: (appId, uid) => hub.liveSocketCount(appId, uid),
+		},
 	});
 	const hub = createRealtimeHub({ domain, logger: deps.logger, bus: revocationBus }, deps.realtime);
 	const tls = deps.config.tls;

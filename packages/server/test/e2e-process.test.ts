@@ -55,6 +55,9 @@ describe("the real server process", () => {
 			expect(first.stdout()).toContain(value);
 		}
 		expect(first.stdout()).toContain("SUPERHERO1 (Iron Man)");
+		const setupLink = /Create the first operator \(one-time link, 24 h\): (\S+)/.exec(first.stdout())?.[1];
+		expect(setupLink).toMatch(new RegExp(`^${base}/dashboard/setup\\?token=lkst_`));
+		expect(first.stdout()).toContain(`Dashboard: ${base}/dashboard`);
 
 		expect(await request(base, "GET", "/healthz", {})).toEqual({ status: 200, json: { data: { status: "ok" } } });
 		const app = { appid: credentials.appId };
@@ -125,7 +128,10 @@ describe("the real server process", () => {
 		// Restart: nothing lost, no secret printed.
 		const second = await startServerProcess(env);
 		running.push(second);
-		for (const secret of [credentials.restApiKey, credentials.authKey]) expect(second.stdout()).not.toContain(secret);
+		for (const secret of [credentials.restApiKey, credentials.authKey, String(setupLink)]) {
+			expect(second.stdout()).not.toContain(secret);
+		}
+		expect(second.stdout()).not.toContain("lkst_");
 		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: keyToken })).json.data?.uid).toBe("alice");
 		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
 			"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",

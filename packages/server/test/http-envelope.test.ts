@@ -330,6 +330,16 @@ describe("CORS", () => {
 		expect(refused.status).toBe(401);
 		expect(refused.headers.get("access-control-allow-origin")).toBe("*");
 	});
+
+	test("the dashboard is not opened to other origins", async () => {
+		const page = await h.app.request("/dashboard/login", { headers: { origin: "https://evil.test" } });
+		expect(page.headers.get("access-control-allow-origin")).toBeNull();
+		const preflight = await h.app.request("/dashboard/login", {
+			method: "OPTIONS",
+			headers: { origin: "https://evil.test", "access-control-request-method": "POST" },
+		});
+		expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+	});
 });
 
 describe("versions and apps", () => {

@@ -41,15 +41,15 @@ const CORS_HEADERS = [
 export function createApp(deps: AppDeps): Hono<Env> {
 	const app = new Hono<Env>();
 
-	app.use(
-		"*",
-		cors({
-			origin: "*",
-			allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-			allowHeaders: CORS_HEADERS,
-			maxAge: 86_400,
-		}),
-	);
+	// CORS for the API the SDKs call from browsers; the dashboard is same-origin only.
+	const apiCORS = cors({
+		origin: "*",
+		allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+		allowHeaders: CORS_HEADERS,
+		maxAge: 86_400,
+	});
+	app.use("/v3/*", apiCORS);
+	app.use("/v3.0/*", apiCORS);
 	app.use("*", accessLog(deps.logger));
 	app.use(
 		"*",

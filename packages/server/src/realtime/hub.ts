@@ -72,6 +72,8 @@ export interface RealtimeHub extends RevocationPublisher {
 	reconcile(): Promise<number>;
 	/** Open sockets, authenticated or not. */
 	connectionCount(): number;
+	/** This node's sockets of an app, or of one user of it (what the dashboard shows). */
+	liveSocketCount(appId: string, uid?: string): number;
 	/** Refuses new sockets, closes every socket with 1001 and waits (bounded) for them to go. */
 	close(): Promise<void>;
 }
@@ -266,6 +268,8 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			);
 		},
 		connectionCount: () => sockets.size,
+		liveSocketCount: (appId, uid) =>
+			(uid === undefined ? registry.listByApp(appId) : registry.listByUser(appId, uid)).length,
 		async close() {
 			closing = true;
 			cancelReconcile();
