@@ -1,8 +1,6 @@
-import type { RevocationReason } from "../domain/revocations.ts";
-
 // The close-code contract shared with the Latchkey SDK (docs/realtime.md); never renumber.
 
-/** The session ended on the server; the close reason is the `RevocationReason`. Do not reconnect with it. */
+/** The session ended on the server; the close reason is the domain's `RevocationReason`. Do not reconnect with it. */
 export const CLOSE_SESSION_REVOKED = 4001;
 /** The auth frame named no live session (bad or unknown JWT, revoked token, deactivated user). */
 export const CLOSE_AUTH_FAILED = 4002;
@@ -17,6 +15,3 @@ export const CLOSE_REASON_AUTH_FAILED = "auth_failed";
 export const CLOSE_REASON_AUTH_TIMEOUT = "auth_timeout";
 export const CLOSE_REASON_GOING_AWAY = "server_shutdown";
 export const CLOSE_REASON_INTERNAL_ERROR = "internal_error";
-
-/** Every reason a 4001 close may carry, exactly as the domain names it. */
-export const REVOCATION_REASONS: readonly RevocationReason[] = ["revoked", "logged_out", "user_deleted", "expired"];
