@@ -196,6 +196,9 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			const client = await connect("superhero1", session);
 			expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
 			expect(running.hub.connectionCount()).toBe(1);
+			expect(running.hub.liveSocketCount(seed.app.id)).toBe(1);
+			expect(running.hub.liveSocketCount(seed.app.id, "superhero1")).toBe(1);
+			expect(running.hub.liveSocketCount(seed.app.id, "superhero2")).toBe(0);
 			expect([...timers.pending.values()].filter((timer) => timer.ms === 5_000)).toEqual([]);
 			expect(client.isOpen()).toBe(true);
 		});
@@ -419,6 +422,8 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			const client = await openClient(wsURL);
 			client.socket.send(authFrame(seed.app.id, "superhero1", session.jwt));
 			await within(verifying, "verification to start");
+			expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
+			expect(running.hub.liveSocketCount(seed.app.id, "superhero1")).toBe(0);
 			await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" });
 			release();
 			expect(await within(client.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });

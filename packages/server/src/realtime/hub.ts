@@ -72,7 +72,7 @@ export interface RealtimeHub extends RevocationPublisher {
 	reconcile(): Promise<number>;
 	/** Open sockets, authenticated or not. */
 	connectionCount(): number;
-	/** This node's sockets of an app, or of one user of it (what the dashboard shows). */
+	/** This node's authenticated sockets of an app, or of one user of it (what the dashboard shows). */
 	liveSocketCount(appId: string, uid?: string): number;
 	/** Refuses new sockets, closes every socket with 1001 and waits (bounded) for them to go. */
 	close(): Promise<void>;
@@ -269,7 +269,10 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		},
 		connectionCount: () => sockets.size,
 		liveSocketCount: (appId, uid) =>
-			(uid === undefined ? registry.listByApp(appId) : registry.listByUser(appId, uid)).length,
+			// Only sockets that were told "200 OK": one still verifying (maybe with a forged JWT) is nobody's yet.
+			(uid === undefined ? registry.listByApp(appId) : registry.listByUser(appId, uid)).filter(
+				(entry) => entry.authenticated,
+			).length,
 		async close() {
 			closing = true;
 			cancelReconcile();
