@@ -5,30 +5,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { WebSocket } from "ws";
 import type { Credentials } from "../src/bootstrap.ts";
-import { findFreePort, makeTempDir, type ServerProcess, startServerProcess } from "./process.ts";
+import { findFreePort, makeTempDir, requestJSON, type ServerProcess, startServerProcess } from "./process.ts";
 
 const url = process.env.DATABASE_URL;
-
-interface Json {
-	data?: Record<string, unknown> & { authToken?: string; jwt?: string };
-	error?: { code: string };
-	meta?: { pagination: { total: number } };
-}
-
-async function call(
-	base: string,
-	method: string,
-	pathname: string,
-	headers: Record<string, string>,
-	body?: unknown,
-): Promise<{ status: number; json: Json }> {
-	const res = await fetch(`${base}${pathname}`, {
-		method,
-		headers: { ...headers, ...(body !== undefined && { "content-type": "application/json" }) },
-		...(body !== undefined && { body: JSON.stringify(body) }),
-	});
-	return { status: res.status, json: (await res.json()) as Json };
-}
 
 /** A database of its own for this run, dropped afterwards. */
 async function createDatabase(baseURL: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -86,9 +65,9 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 
 	test("a token deleted through node A closes its socket on node B", async () => {
 		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
-		expect((await call(baseA, "POST", "/v3/users", rest, { uid: "ada", name: "Ada" })).status).toBe(200);
-		const token = String((await call(baseA, "POST", "/v3/users/ada/auth_tokens", rest)).json.data?.authToken);
-		const me = await call(
+		expect((await requestJSON(baseA, "POST", "/v3/users", rest, { uid: "ada", name: "Ada" })).status).toBe(200);
+		const token = String((await requestJSON(baseA, "POST", "/v3/users/ada/auth_tokens", rest)).json.data?.authToken);
+		const me = await requestJSON(
 			baseB,
 			"PUT",
 			"/v3.0/me",
@@ -126,7 +105,7 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 
 		const tokenId = token.split(".")[0];
 		const started = performance.now();
-		expect((await call(baseA, "DELETE", `/v3/users/ada/auth_tokens/${tokenId}`, rest)).status).toBe(200);
+		expect((await requestJSON(baseA, "DELETE", `/v3/users/ada/auth_tokens/${tokenId}`, rest)).status).toBe(200);
 		const result = await Promise.race([
 			closed,
 			new Promise<never>((_, reject) =>
@@ -141,7 +120,7 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
 		const results = await Promise.all(
 			Array.from({ length: 20 }, (_, i) =>
-				call(i % 2 === 0 ? baseA : baseB, "POST", "/v3/users", rest, { uid: "Twin", name: `Twin ${i}` }),
+				requestJSON(i % 2 === 0 ? baseA : baseB, "POST", "/v3/users", rest, { uid: "Twin", name: `Twin ${i}` }),
 			),
 		);
 		expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -153,19 +132,19 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 
 	test("150 concurrent token creates for one user through both nodes leave exactly 100 live tokens", async () => {
 		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
-		expect((await call(baseA, "POST", "/v3/users", rest, { uid: "busy", name: "Busy" })).status).toBe(200);
+		expect((await requestJSON(baseA, "POST", "/v3/users", rest, { uid: "busy", name: "Busy" })).status).toBe(200);
 		const results = await Promise.all(
 			Array.from({ length: 150 }, (_, i) =>
-				call(i % 2 === 0 ? baseA : baseB, "POST", "/v3/users/busy/auth_tokens", rest),
+				requestJSON(i % 2 === 0 ? baseA : baseB, "POST", "/v3/users/busy/auth_tokens", rest),
 			),
 		);
 		expect(results.map((r) => r.status)).toEqual(Array.from({ length: 150 }, () => 200));
-		const list = await call(baseB, "GET", "/v3/users/busy/auth_tokens?perPage=100", rest);
+		const list = await requestJSON(baseB, "GET", "/v3/users/busy/auth_tokens?perPage=100", rest);
 		expect(list.json.meta?.pagination.total).toBe(100);
 		// Exactly the 100 listed still work, on either node; the 50 evicted are refused like any unknown token.
 		const checks = await Promise.all(
 			results.map((r, i) =>
-				call(i % 2 === 0 ? baseB : baseA, "GET", "/v3.0/me", {
+				requestJSON(i % 2 === 0 ? baseB : baseA, "GET", "/v3.0/me", {
 					appid: credentials.appId,
 					authtoken: String(r.json.data?.authToken),
 				}),

@@ -7,30 +7,11 @@ import {
 	findFreePort,
 	mainArgs,
 	makeTempDir,
+	requestJSON,
 	runProcess,
 	type ServerProcess,
 	startServerProcess,
 } from "./process.ts";
-
-interface Json {
-	data?: Record<string, unknown>;
-	error?: { code: string; message: string };
-}
-
-async function request(
-	base: string,
-	method: string,
-	pathname: string,
-	headers: Record<string, string>,
-	body?: unknown,
-): Promise<{ status: number; json: Json }> {
-	const res = await fetch(`${base}${pathname}`, {
-		method,
-		headers: { ...headers, ...(body !== undefined && { "content-type": "application/json" }) },
-		...(body !== undefined && { body: JSON.stringify(body) }),
-	});
-	return { status: res.status, json: (await res.json()) as Json };
-}
 
 describe("the real server process", () => {
 	const dataDir = makeTempDir("e2e");
@@ -59,11 +40,11 @@ describe("the real server process", () => {
 		expect(setupLink).toMatch(new RegExp(`^${base}/dashboard/setup\\?token=lkst_`));
 		expect(first.stdout()).toContain(`Dashboard: ${base}/dashboard`);
 
-		expect(await request(base, "GET", "/healthz", {})).toEqual({ status: 200, json: { data: { status: "ok" } } });
+		expect(await requestJSON(base, "GET", "/healthz", {})).toEqual({ status: 200, json: { data: { status: "ok" } } });
 		const app = { appid: credentials.appId };
 
 		// Create a user with the Auth Key.
-		const created = await request(
+		const created = await requestJSON(
 			base,
 			"POST",
 			"/v3.0/users",
@@ -77,7 +58,7 @@ describe("the real server process", () => {
 		expect(created.json.data?.uid).toBe("alice");
 
 		// Login by Auth Key: mint, then PUT /me.
-		const minted = await request(
+		const minted = await requestJSON(
 			base,
 			"POST",
 			"/v3.0/users/ALICE/auth_tokens",
@@ -87,7 +68,7 @@ describe("the real server process", () => {
 			},
 		);
 		const keyToken = String(minted.json.data?.authToken);
-		const me = await request(
+		const me = await requestJSON(
 			base,
 			"PUT",
 			"/v3.0/me",
@@ -99,18 +80,18 @@ describe("the real server process", () => {
 		expect(me.json.data?.settings).toMatchObject({ CLIENT_API_HOST: `127.0.0.1:${port}`, APP_VERSION: 4 });
 
 		// Login by Auth Token minted with the REST API Key.
-		const restMinted = await request(base, "POST", "/v3/users/alice/auth_tokens", {
+		const restMinted = await requestJSON(base, "POST", "/v3/users/alice/auth_tokens", {
 			...app,
 			apikey: credentials.restApiKey,
 		});
 		const restToken = String(restMinted.json.data?.authToken);
-		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).status).toBe(200);
+		expect((await requestJSON(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).status).toBe(200);
 
 		// Logout destroys the token for good.
-		expect((await request(base, "DELETE", "/v3.0/me", { ...app, authtoken: restToken })).json).toEqual({
+		expect((await requestJSON(base, "DELETE", "/v3.0/me", { ...app, authtoken: restToken })).json).toEqual({
 			data: { success: true, message: "The user has been logged out successfully." },
 		});
-		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
+		expect((await requestJSON(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
 			"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
 		);
 
@@ -119,7 +100,7 @@ describe("the real server process", () => {
 			LATCHKEY_DATA_DIR: dataDir,
 		});
 		expect(cli.code).toBe(0);
-		expect((await request(base, "GET", "/v3/users/carol", { ...app, apikey: credentials.restApiKey })).status).toBe(
+		expect((await requestJSON(base, "GET", "/v3/users/carol", { ...app, apikey: credentials.restApiKey })).status).toBe(
 			200,
 		);
 
@@ -132,11 +113,11 @@ describe("the real server process", () => {
 			expect(second.stdout()).not.toContain(secret);
 		}
 		expect(second.stdout()).not.toContain("lkst_");
-		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: keyToken })).json.data?.uid).toBe("alice");
-		expect((await request(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
+		expect((await requestJSON(base, "GET", "/v3.0/me", { ...app, authtoken: keyToken })).json.data?.uid).toBe("alice");
+		expect((await requestJSON(base, "GET", "/v3.0/me", { ...app, authtoken: restToken })).json.error?.code).toBe(
 			"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
 		);
-		const users = await request(base, "GET", "/v3/users?perPage=100", { ...app, apikey: credentials.restApiKey });
+		const users = await requestJSON(base, "GET", "/v3/users?perPage=100", { ...app, apikey: credentials.restApiKey });
 		expect((users.json.data as unknown as Array<{ uid: string }>).map((user) => user.uid)).toEqual([
 			"alice",
 			"carol",

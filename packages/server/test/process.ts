@@ -115,3 +115,28 @@ export function mainArgs(): string[] {
 export function cliArgs(...args: string[]): string[] {
 	return [BIN, ...args];
 }
+
+export interface JSONAnswer {
+	status: number;
+	json: {
+		data?: Record<string, unknown> & { authToken?: string; jwt?: string };
+		error?: { code: string; message: string };
+		meta?: { pagination: { total: number } };
+	};
+}
+
+/** One JSON request to a server process; the body, when given, is sent as JSON. */
+export async function requestJSON(
+	base: string,
+	method: string,
+	pathname: string,
+	headers: Record<string, string>,
+	body?: unknown,
+): Promise<JSONAnswer> {
+	const res = await fetch(`${base}${pathname}`, {
+		method,
+		headers: { ...headers, ...(body !== undefined && { "content-type": "application/json" }) },
+		...(body !== undefined && { body: JSON.stringify(body) }),
+	});
+	return { status: res.status, json: (await res.json()) as JSONAnswer["json"] };
+}

@@ -29,8 +29,8 @@ const metadataSchema = z.record(z.string(), z.unknown()).refine((value) => JSON.
 });
 const tagsSchema = z.array(z.string().min(1).max(100)).max(25);
 
-export const createUserSchema = z.object({
-	uid: uidSchema,
+// The fields a user has besides the uid; required or not is decided per operation below.
+const profileFields = {
 	name: nameSchema,
 	avatar: urlSchema.optional(),
 	link: urlSchema.optional(),
@@ -38,18 +38,18 @@ export const createUserSchema = z.object({
 	statusMessage: z.string().max(1000).optional(),
 	metadata: metadataSchema.optional(),
 	tags: tagsSchema.optional(),
+};
+
+export const createUserSchema = z.object({
+	uid: uidSchema,
+	...profileFields,
 	withAuthToken: z.boolean().optional(),
 });
 export type CreateUserInput = z.output<typeof createUserSchema>;
 
 export const updateUserSchema = z.object({
+	...profileFields,
 	name: nameSchema.optional(),
-	avatar: urlSchema.optional(),
-	link: urlSchema.optional(),
-	role: roleSchema.optional(),
-	statusMessage: z.string().max(1000).optional(),
-	metadata: metadataSchema.optional(),
-	tags: tagsSchema.optional(),
 	unset: z.array(z.enum(["avatar", "link", "metadata"])).optional(),
 });
 export type UpdateUserInput = z.output<typeof updateUserSchema>;
