@@ -95,14 +95,27 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
 	const baseline = await runBaseline(context);
 	context.baseline = baseline.load;
+	// One group failing (a server dying mid-run) is reported and the others still run.
+	const guard = async <T>(label: string, fallback: T, work: () => Promise<T>): Promise<T> => {
+		try {
+			return await work();
+		} catch (error) {
+			notes.push(`${label} failed: ${error instanceof Error ? error.message : String(error)}`);
+			log(`${label} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+			return fallback;
+		}
+	};
 	const rows: HttpRow[] = [];
-	rows.push(...(await runRestScenarios("sqlite", context)));
-	if (context.postgresURL) rows.push(...(await runRestScenarios("postgres", context)));
-	else notes.push("PostgreSQL scenarios skipped: DATABASE_URL is not set.");
-	rows.push(...(await runGrowthScenarios("sqlite", context)));
-	if (context.postgresURL) rows.push(...(await runGrowthScenarios("postgres", context)));
-	rows.push(...(await runPeerScenarios(context)));
-	const sockets = context.isSelected("sockets") ? await runSocketScenario(context) : null;
+	rows.push(...(await guard("REST on SQLite", [], () => runRestScenarios("sqlite", context))));
+	if (context.postgresURL) {
+		rows.push(...(await guard("REST on PostgreSQL", [], () => runRestScenarios("postgres", context))));
+	} else notes.push("PostgreSQL scenarios skipped: DATABASE_URL is not set.");
+	rows.push(...(await guard("growth on SQLite", [], () => runGrowthScenarios("sqlite", context))));
+	if (context.postgresURL) {
+		rows.push(...(await guard("growth on PostgreSQL", [], () => runGrowthScenarios("postgres", context))));
+	}
+	rows.push(...(await guard("better-auth peer", [], () => runPeerScenarios(context))));
+	const sockets = context.isSelected("sockets") ? await guard("sockets", null, () => runSocketScenario(context)) : null;
 
 	const report: BenchReport = {
 		startedAt,

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { sql } from "kysely";
 import pg from "pg";
 import { type Credentials, ensureFirstApp } from "../packages/server/src/bootstrap.ts";
 import { systemClock } from "../packages/server/src/domain/clock.ts";
@@ -16,14 +15,17 @@ const SERVER_ENTRY = "packages/server/src/main.ts";
 
 /**
  * One Latchkey deployment for the bench: a fresh data dir (and, on PostgreSQL, a fresh database), the first
- * app and its credentials, a second store connection for bulk seeding, and the server process itself.
+ * app and its credentials, short-lived store connections for bulk seeding, and the server process itself.
  */
 export interface LatchkeyDeployment {
 	dialect: Dialect;
 	dataDir: string;
 	credentials: Credentials;
-	/** Opened on the same database as the server; used for seeding only. */
-	store: KyselyStore;
+	/**
+	 * Opens a store on the server's database, runs `work` (bulk seeding, counts) and closes it again, so no
+	 * connection of the bench's is open while the server is measured.
+	 */
+	withStore<T>(work: (store: KyselyStore) => Promise<T>): Promise<T>;
 	/** The running server, once `start()` resolved. */
 	server: ChildServer | null;
 	/** e.g. http://127.0.0.1:40123 */
@@ -31,7 +33,7 @@ export interface LatchkeyDeployment {
 	start(): Promise<void>;
 	stop(): Promise<void>;
 	databaseBytes(): Promise<number>;
-	/** Stops the server, closes the store, drops the database and removes the data dir. */
+	/** Stops the server, drops the database and removes the data dir. */
 	destroy(): Promise<void>;
 }
 
@@ -79,21 +81,32 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 		url.pathname = `/${databaseName}`;
 		databaseURL = url.toString();
 	}
-	const store = databaseURL
-		? new KyselyStore({ kind: "postgres", url: databaseURL, poolSize: 4 })
-		: new KyselyStore({ kind: "sqlite", filename: path.join(dataDir, "latchkey.db") });
-	await store.migrate();
-	await ensureFirstApp(
-		{ store, clock: systemClock, revocations: noRevocations },
-		{ dataDir, publicURL: "http://127.0.0.1" },
-	);
+	const openStore = (): KyselyStore =>
+		databaseURL
+			? new KyselyStore({ kind: "postgres", url: databaseURL, poolSize: 4 })
+			: new KyselyStore({ kind: "sqlite", filename: path.join(dataDir, "latchkey.db") });
+	const withStore = async <T>(work: (store: KyselyStore) => Promise<T>): Promise<T> => {
+		const store = openStore();
+		try {
+			return await work(store);
+		} finally {
+			await store.close();
+		}
+	};
+	await withStore(async (store) => {
+		await store.migrate();
+		await ensureFirstApp(
+			{ store, clock: systemClock, revocations: noRevocations },
+			{ dataDir, publicURL: "http://127.0.0.1" },
+		);
+	});
 	const credentials = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as Credentials;
 
 	const deployment: LatchkeyDeployment = {
 		dialect,
 		dataDir,
 		credentials,
-		store,
+		withStore,
 		server: null,
 		baseURL: "",
 		start: async () => {
@@ -124,15 +137,18 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 			deployment.server = null;
 		},
 		databaseBytes: async () => {
-			if (dialect === "sqlite") return sqliteBytes(dataDir);
-			const result = await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(
-				store.db,
-			);
-			return Number(result.rows[0]?.bytes ?? 0);
+			if (!databaseURL) return sqliteBytes(dataDir);
+			const client = new pg.Client({ connectionString: databaseURL });
+			await client.connect();
+			try {
+				const result = await client.query<{ bytes: string }>("select pg_database_size(current_database()) as bytes");
+				return Number(result.rows[0]?.bytes ?? 0);
+			} finally {
+				await client.end();
+			}
 		},
 		destroy: async () => {
 			await deployment.stop();
-			await store.close();
 			if (databaseName && options.postgresURL) {
 				await withPostgres(options.postgresURL, `drop database if exists ${databaseName} with (force)`);
 			}

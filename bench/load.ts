@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { readCPUMilliseconds, readMachineCPU } from "./processes.ts";
+import { readCommandCPUMilliseconds, readCPUMilliseconds, readMachineCPU } from "./processes.ts";
 
 export interface LoadSettings {
 	durationSeconds: number;
@@ -21,7 +21,9 @@ export interface LoadResult {
 	statusCodes: Record<string, number>;
 	/** Cores the server process kept busy during the window. */
 	serverCores: number;
-	/** Cores busy with work that is neither the server nor this load generator (other jobs on the machine). */
+	/** Cores the PostgreSQL server's processes kept busy (theirs, not ours, but part of the PostgreSQL rows). */
+	postgresCores: number;
+	/** Cores busy with anything else: neither server, load generator nor PostgreSQL (other jobs on the machine). */
 	otherCores: number;
 	/** The measured window on the monotonic clock V8 stamps CPU profiles with, to cut a profile to it. */
 	window: { pid: number; startMicros: number; endMicros: number };
@@ -81,6 +83,7 @@ export async function measureLoad(target: LoadTarget, settings: LoadSettings): P
 	}
 	const machineBefore = readMachineCPU();
 	const serverBefore = readCPUMilliseconds(target.serverPid);
+	const postgresBefore = readCommandCPUMilliseconds("postgres");
 	const selfBefore = process.cpuUsage();
 	const started = performance.now();
 	const startMicros = monotonicMicros();
@@ -89,6 +92,7 @@ export async function measureLoad(target: LoadTarget, settings: LoadSettings): P
 	const endMicros = monotonicMicros();
 	const machineAfter = readMachineCPU();
 	const serverMs = readCPUMilliseconds(target.serverPid) - serverBefore;
+	const postgresMs = readCommandCPUMilliseconds("postgres") - postgresBefore;
 	const self = process.cpuUsage(selfBefore);
 	const selfMs = (self.user + self.system) / 1000;
 	const busyMs = machineAfter.busyMs - machineBefore.busyMs;
@@ -105,7 +109,8 @@ export async function measureLoad(target: LoadTarget, settings: LoadSettings): P
 		non2xx: result.non2xx,
 		statusCodes,
 		serverCores: serverMs / wallMs,
-		otherCores: Math.max(0, (busyMs - serverMs - selfMs) / wallMs),
+		postgresCores: postgresMs / wallMs,
+		otherCores: Math.max(0, (busyMs - serverMs - selfMs - postgresMs) / wallMs),
 		window: { pid: target.serverPid, startMicros, endMicros },
 	};
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -68,12 +68,19 @@ export async function startChild(options: StartOptions): Promise<ChildServer> {
 	});
 	const pid = child.pid;
 	if (pid === undefined) throw new Error(`${options.entry} has no pid`);
+	let stopping = false;
+	child.once("exit", (code, signal) => {
+		// A server dying mid-run would otherwise surface only as a missing /proc entry.
+		if (!stopping)
+			console.error(`[bench] ${options.entry} (pid ${pid}) exited unexpectedly: ${code ?? signal}\n${stderr}`);
+	});
 	return {
 		pid,
 		ready,
 		child,
 		stop: async () => {
 			if (child.exitCode !== null || child.signalCode !== null) return;
+			stopping = true;
 			child.kill("SIGTERM");
 			const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
 			await exited;
@@ -111,4 +118,20 @@ export function readMachineCPU(): { busyMs: number; totalMs: number } {
 		busyMs: ((total - idle) * 1000) / CLOCK_TICKS_PER_SECOND,
 		totalMs: (total * 1000) / CLOCK_TICKS_PER_SECOND,
 	};
+}
+
+/** CPU time used so far by every process with this command name (e.g. all PostgreSQL backends), in ms. */
+export function readCommandCPUMilliseconds(command: string): number {
+	let total = 0;
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+			if (name === command) total += readCPUMilliseconds(Number(entry));
+		} catch {
+			// The process ended between listing and reading.
+		}
+	}
+	return total;
 }

@@ -12,6 +12,7 @@ const HTTP_COLUMNS = [
 	"server RSS MB",
 	"DB MB",
 	"server CPU µs/req",
+	"PostgreSQL (cores)",
 	"non-2xx / errors",
 	"other load (cores)",
 ];
@@ -26,7 +27,9 @@ function fixed(value: number, digits: number): string {
 
 /** Server CPU time per answered request: steadier than req/s when other jobs share the cores. */
 function cpuMicrosPerRequest(row: HttpRow): number {
-	return row.load.requests > 0 ? (row.load.serverCores * row.load.durationSeconds * 1e6) / row.load.requests : Number.NaN;
+	return row.load.requests > 0
+		? (row.load.serverCores * row.load.durationSeconds * 1e6) / row.load.requests
+		: Number.NaN;
 }
 
 function httpCells(row: HttpRow): string[] {
@@ -42,6 +45,7 @@ function httpCells(row: HttpRow): string[] {
 		megabytes(row.serverRSSBytes),
 		megabytes(row.databaseBytes),
 		fixed(cpuMicrosPerRequest(row), 0),
+		row.store === "postgres" ? fixed(row.load.postgresCores, 2) : "",
 		`${row.load.non2xx} / ${row.load.errors}`,
 		fixed(row.load.otherCores, 2),
 	];

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import { createDeployment, type Dialect, type LatchkeyDeployment } from "../latchkey-server.ts";
+import type { KyselyStore } from "../../packages/server/src/store/kysely-store.ts";
+import { createDeployment, type Dialect } from "../latchkey-server.ts";
 import { measureLoad } from "../load.ts";
 import { readRSSBytes } from "../processes.ts";
 import { createRow, type HttpRow } from "../results.ts";
@@ -15,8 +16,8 @@ const TOKENS_PER_USER = 20;
 const MIN_USERS = 5_000;
 const PRESENTED_TOKENS = 1_000;
 
-async function countTokens(deployment: LatchkeyDeployment): Promise<number> {
-	const row = await deployment.store.db
+async function countTokens(store: KyselyStore): Promise<number> {
+	const row = await store.db
 		.selectFrom("auth_tokens")
 		.select((eb) => eb.fn.countAll<number | string>().as("count"))
 		.executeTakeFirstOrThrow();
@@ -24,9 +25,9 @@ async function countTokens(deployment: LatchkeyDeployment): Promise<number> {
 }
 
 /** Folds the WAL back into the main file, so the size reported is the database's, not the seeding's. */
-async function checkpoint(deployment: LatchkeyDeployment): Promise<void> {
-	if (deployment.dialect === "sqlite") await sql`pragma wal_checkpoint(truncate)`.execute(deployment.store.db);
-	else await sql`vacuum analyze auth_tokens`.execute(deployment.store.db);
+async function checkpoint(dialect: Dialect, store: KyselyStore): Promise<void> {
+	if (dialect === "sqlite") await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
+	else await sql`vacuum analyze auth_tokens`.execute(store.db);
 }
 
 /**
@@ -49,19 +50,21 @@ export async function runGrowthScenarios(dialect: Dialect, context: ScenarioCont
 		for (const step of context.smoke ? SMOKE_STEPS : STEPS) {
 			const seedingStarted = performance.now();
 			const wantedUsers = Math.max(MIN_USERS, Math.ceil(step / TOKENS_PER_USER));
-			if (uids.length < wantedUsers) {
-				const added = await seedUsers(deployment.store, appId, `g${uids.length}_`, wantedUsers - uids.length);
-				uids = [...uids, ...added];
-			}
-			const missing = step - (await countTokens(deployment));
-			if (missing > 0) {
-				const seeded = await seedTokens(deployment.store, appId, uids, missing, {
-					presented: presented.length === 0 ? PRESENTED_TOKENS : 0,
-				});
-				if (presented.length === 0) presented = seeded;
-			}
-			await checkpoint(deployment);
-			const stored = await countTokens(deployment);
+			const stored = await deployment.withStore(async (store) => {
+				if (uids.length < wantedUsers) {
+					const added = await seedUsers(store, appId, `g${uids.length}_`, wantedUsers - uids.length);
+					uids = [...uids, ...added];
+				}
+				const missing = step - (await countTokens(store));
+				if (missing > 0) {
+					const seeded = await seedTokens(store, appId, uids, missing, {
+						presented: presented.length === 0 ? PRESENTED_TOKENS : 0,
+					});
+					if (presented.length === 0) presented = seeded;
+				}
+				await checkpoint(dialect, store);
+				return await countTokens(store);
+			});
 			const databaseBytes = await deployment.databaseBytes();
 			context.log(
 				`${dialect} growth: ${stored} tokens (seeded in ${Math.round(performance.now() - seedingStarted)} ms)`,

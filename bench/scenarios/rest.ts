@@ -15,6 +15,8 @@ const PRESENTED_TOKENS = 1_000;
 const LOGOUT_TOKENS_PER_USER = 50;
 /** When no authenticated-call figure exists yet, logout pre-mints for this rate. */
 const FALLBACK_RATE = 20_000;
+/** Logout pre-mints for at least this rate: a noisy authenticated-call figure must not starve it. */
+const MIN_LOGOUT_RATE = 3_000;
 const LOGIN_BODY = JSON.stringify({ platform: "WEB", deviceId: "bench-device" });
 
 interface RestScenario {
@@ -136,15 +138,13 @@ function createScenarios(state: {
 			build: async (deployment) => {
 				const { warmupSeconds, durationSeconds } = state.context.settings;
 				// One token per request and none reused: mint for the fastest plausible rate, with headroom.
-				const needed = Math.ceil(state.authenticatedRate() * (warmupSeconds + durationSeconds) * 1.3) + 1_000;
-				const uids = await seedUsers(
-					deployment.store,
-					deployment.credentials.appId,
-					`out_${runId}_`,
-					Math.ceil(needed / LOGOUT_TOKENS_PER_USER),
-				);
-				const tokens = await seedTokens(deployment.store, deployment.credentials.appId, uids, needed, {
-					presented: needed,
+				const rate = Math.max(MIN_LOGOUT_RATE, state.authenticatedRate() * 1.5);
+				const needed = Math.ceil(rate * (warmupSeconds + durationSeconds)) + 1_000;
+				const appId = deployment.credentials.appId;
+				const tokens = await deployment.withStore(async (store) => {
+					const users = Math.ceil(needed / LOGOUT_TOKENS_PER_USER);
+					const uids = await seedUsers(store, appId, `out_${runId}_`, users);
+					return await seedTokens(store, appId, uids, needed, { presented: needed });
 				});
 				state.context.log(`  logout: pre-minted ${needed} tokens`);
 				let next = 0;
@@ -178,16 +178,13 @@ export async function runRestScenarios(dialect: Dialect, context: ScenarioContex
 	const rows: HttpRow[] = [];
 	try {
 		const appId = deployment.credentials.appId;
-		const loginUids = await seedUsers(deployment.store, appId, "u", LOGIN_USERS);
-		const presented = await seedTokens(
-			deployment.store,
-			appId,
-			loginUids.slice(0, PRESENTED_TOKENS),
-			PRESENTED_TOKENS,
-			{
+		const { loginUids, presented } = await deployment.withStore(async (store) => {
+			const uids = await seedUsers(store, appId, "u", LOGIN_USERS);
+			const tokens = await seedTokens(store, appId, uids.slice(0, PRESENTED_TOKENS), PRESENTED_TOKENS, {
 				presented: PRESENTED_TOKENS,
-			},
-		);
+			});
+			return { loginUids: uids, presented: tokens };
+		});
 		await deployment.start();
 		const server = deployment.server;
 		if (!server) throw new Error("server did not start");

@@ -116,8 +116,10 @@ export async function runSocketScenario(context: ScenarioContext): Promise<Socke
 	let client: ChildServer | null = null;
 	try {
 		const appId = deployment.credentials.appId;
-		const uids = await seedUsers(deployment.store, appId, "ws", plan.sockets);
-		const tokens = await seedTokens(deployment.store, appId, uids, plan.sockets, { presented: plan.sockets });
+		const tokens = await deployment.withStore(async (store) => {
+			const uids = await seedUsers(store, appId, "ws", plan.sockets);
+			return await seedTokens(store, appId, uids, plan.sockets, { presented: plan.sockets });
+		});
 		await deployment.start();
 		const server = deployment.server;
 		if (!server) throw new Error("server did not start");
