@@ -31,6 +31,10 @@ import type {
 	UserRecord,
 } from "./store.ts";
 
+// Apps are immutable (no update or delete exists); the TTL bounds how long a future deletion could lag.
+const APP_CACHE_TTL_MS = 60_000;
+const APP_CACHE_SIZE = 1000;
+
 // Any fixed number: the advisory lock that serialises first-app creation across nodes.
 const FIRST_APP_LOCK_KEY = 7_340_117;
 
@@ -53,13 +57,14 @@ function escapeLike(value: string): string {
 export class KyselyStore implements Store {
 	readonly db: Kysely<Tables>;
 
-	readonly #migrationSchema: string | undefined;
-	readonly #dialect: StoreLocation["kind"];
+	private readonly migrationSchema: string | undefined;
+	private readonly appCache = new Map<string, { app: AppRecord; at: number }>();
+	private readonly dialect: StoreLocation["kind"];
 
 	constructor(location: StoreLocation) {
 		this.db = createDatabase(location);
-		this.#migrationSchema = location.kind === "postgres" ? location.schema : undefined;
-		this.#dialect = location.kind;
+		this.migrationSchema = location.kind === "postgres" ? location.schema : undefined;
+		this.dialect = location.kind;
 	}
 
 	async migrate(): Promise<void> {
@@ -68,7 +73,7 @@ export class KyselyStore implements Store {
 		const migrator = new Migrator({
 			db: this.db,
 			provider: { getMigrations: async () => MIGRATIONS },
-			...(this.#migrationSchema && { migrationTableSchema: this.#migrationSchema }),
+			...(this.migrationSchema && { migrationTableSchema: this.migrationSchema }),
 		});
 		const { error } = await migrator.migrateToLatest();
 		if (error) throw error;
@@ -90,7 +95,7 @@ export class KyselyStore implements Store {
 		return await this.db.transaction().execute(async (trx) => {
 			// PostgreSQL: an advisory lock makes concurrent first starts of several nodes take turns. SQLite has one
 			// writer at a time already.
-			if (this.#dialect === "postgres") await sql`select pg_advisory_xact_lock(${FIRST_APP_LOCK_KEY})`.execute(trx);
+			if (this.dialect === "postgres") await sql`select pg_advisory_xact_lock(${FIRST_APP_LOCK_KEY})`.execute(trx);
 			const existing = await trx.selectFrom("apps").select("id").limit(1).executeTakeFirst();
 			if (existing) return false;
 			await trx.insertInto("apps").values(appToRow(app)).execute();
@@ -102,8 +107,15 @@ export class KyselyStore implements Store {
 
 	async getApp(id: string): Promise<AppRecord | null> {
 		if (holdsNul(id)) return null;
+		// Every request resolves its app; apps never change once created, so a found one is kept a short while.
+		const cached = this.appCache.get(id);
+		if (cached && Date.now() - cached.at < APP_CACHE_TTL_MS) return cached.app;
 		const row = await this.db.selectFrom("apps").selectAll().where("id", "=", id).executeTakeFirst();
-		return row ? appFromRow(row) : null;
+		if (!row) return null;
+		const app = appFromRow(row);
+		if (this.appCache.size >= APP_CACHE_SIZE) this.appCache.clear();
+		this.appCache.set(id, { app, at: Date.now() });
+		return app;
 	}
 
 	async listApps(): Promise<AppRecord[]> {
@@ -342,15 +354,51 @@ export class KyselyStore implements Store {
 
 	async getSession(tokenId: string): Promise<Session | null> {
 		if (holdsNul(tokenId)) return null;
-		const token = await this.db.selectFrom("auth_tokens").selectAll().where("id", "=", tokenId).executeTakeFirst();
-		if (!token) return null;
-		const user = await this.db
-			.selectFrom("users")
-			.selectAll()
-			.where("app_id", "=", token.app_id)
-			.where("uid", "=", token.uid)
+		// One round trip: the token and its user together.
+		const row = await this.db
+			.selectFrom("auth_tokens as t")
+			.innerJoin("users as u", (join) => join.onRef("u.app_id", "=", "t.app_id").onRef("u.uid", "=", "t.uid"))
+			.select([
+				"t.id as t_id",
+				"t.secret_hash as t_secret_hash",
+				"t.platform as t_platform",
+				"t.user_agent as t_user_agent",
+				"t.device_id as t_device_id",
+				"t.app_info as t_app_info",
+				"t.created_at as t_created_at",
+				"t.last_used_at as t_last_used_at",
+				"u.app_id",
+				"u.uid",
+				"u.name",
+				"u.name_lower",
+				"u.avatar",
+				"u.link",
+				"u.role",
+				"u.status_message",
+				"u.metadata",
+				"u.tags",
+				"u.is_sample",
+				"u.created_at",
+				"u.updated_at",
+				"u.deactivated_at",
+				"u.last_active_at",
+			])
+			.where("t.id", "=", tokenId)
 			.executeTakeFirst();
-		return user ? { token: authTokenFromRow(token), user: userFromRow(user) } : null;
+		if (!row) return null;
+		const token = authTokenFromRow({
+			id: row.t_id,
+			app_id: row.app_id,
+			uid: row.uid,
+			secret_hash: row.t_secret_hash,
+			platform: row.t_platform,
+			user_agent: row.t_user_agent,
+			device_id: row.t_device_id,
+			app_info: row.t_app_info,
+			created_at: row.t_created_at,
+			last_used_at: row.t_last_used_at,
+		});
+		return { token, user: userFromRow(row) };
 	}
 
 	async listAuthTokens(appId: string, uid: string, page: PageRequest): Promise<Page<AuthTokenRecord>> {
