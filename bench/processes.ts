@@ -71,7 +71,7 @@ export async function startChild(options: StartOptions): Promise<ChildServer> {
 	let stopping = false;
 	child.once("exit", (code, signal) => {
 		// A server dying mid-run would otherwise surface only as a missing /proc entry.
-		if (!stopping)
+		if (!stopping && code !== 0)
 			console.error(`[bench] ${options.entry} (pid ${pid}) exited unexpectedly: ${code ?? signal}\n${stderr}`);
 	});
 	return {
