@@ -1,4 +1,13 @@
-import { type Expression, type ExpressionBuilder, type Kysely, Migrator, type SqlBool, sql } from "kysely";
+import {
+	CompiledQuery,
+	type Expression,
+	type ExpressionBuilder,
+	type InferResult,
+	type Kysely,
+	Migrator,
+	type SqlBool,
+	sql,
+} from "kysely";
 import { createDatabase, type StoreLocation, toNumber } from "./dialects.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import {
@@ -30,6 +39,8 @@ import type {
 	UserQuery,
 	UserRecord,
 } from "./store.ts";
+
+type SessionRow = InferResult<ReturnType<KyselyStore["buildSessionQuery"]>>[number];
 
 // Apps are immutable (no update or delete exists); the TTL bounds how long a future deletion could lag.
 const APP_CACHE_TTL_MS = 60_000;
@@ -352,10 +363,22 @@ export class KyselyStore implements Store {
 		});
 	}
 
-	async getSession(tokenId: string): Promise<Session | null> {
-		if (holdsNul(tokenId)) return null;
-		// One round trip: the token and its user together.
-		const row = await this.db
+	/** The session lookup, built and compiled once: it runs on every authenticated request. */
+	private sessionQuery = (() => {
+		let compiled: { sql: string } | null = null;
+		return (tokenId: string): CompiledQuery<SessionRow> => {
+			if (!compiled) {
+				const built = this.buildSessionQuery().compile();
+				if (built.parameters.length !== 1) throw new Error("the session query must have exactly one parameter");
+				compiled = built;
+			}
+			// The only parameter is the token id, so the compiled SQL is reused with a new one.
+			return CompiledQuery.raw(compiled.sql, [tokenId]) as CompiledQuery<SessionRow>;
+		};
+	})();
+
+	private buildSessionQuery() {
+		return this.db
 			.selectFrom("auth_tokens as t")
 			.innerJoin("users as u", (join) => join.onRef("u.app_id", "=", "t.app_id").onRef("u.uid", "=", "t.uid"))
 			.select([
@@ -383,8 +406,13 @@ export class KyselyStore implements Store {
 				"u.deactivated_at",
 				"u.last_active_at",
 			])
-			.where("t.id", "=", tokenId)
-			.executeTakeFirst();
+			.where("t.id", "=", "");
+	}
+
+	async getSession(tokenId: string): Promise<Session | null> {
+		if (holdsNul(tokenId)) return null;
+		// One round trip: the token and its user together.
+		const row = (await this.db.executeQuery(this.sessionQuery(tokenId))).rows[0];
 		if (!row) return null;
 		const token = authTokenFromRow({
 			id: row.t_id,
