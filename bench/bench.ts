@@ -34,9 +34,12 @@ const DEFAULT_DURATION_SECONDS = 10;
 const SMOKE_DURATION_SECONDS = 1.5;
 const DEFAULT_CONNECTIONS = 50;
 
+/** HEAD when the run starts, marked `+dirty` when server sources differ from it (what actually ran). */
 function readCommit(): string {
 	try {
-		return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+		const git = (args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+		const dirty = git(["status", "--porcelain", "packages/server"]) !== "";
+		return `${git(["rev-parse", "--short", "HEAD"])}${dirty ? "+dirty" : ""}`;
 	} catch {
 		return "unknown";
 	}
@@ -79,6 +82,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	const only = options.only && options.only.length > 0 ? new Set<string>(options.only) : null;
 	if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
 	const startedAt = new Date().toISOString();
+	const commit = readCommit();
 	const machineBefore = describeMachine();
 
 	const context: ScenarioContext = {
@@ -120,7 +124,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	const report: BenchReport = {
 		startedAt,
 		finishedAt: new Date().toISOString(),
-		commit: readCommit(),
+		commit,
 		machine: machineBefore,
 		settings: { ...settings, smoke, serverFlags: options.serverFlags ?? [] },
 		baseline,
@@ -132,5 +136,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	};
 	report.targets = checkTargets(report);
 	notes.push(`Load average at the end: ${describeMachine().loadAverage.join(" / ")}.`);
+	const commitAtEnd = readCommit();
+	if (commitAtEnd !== commit)
+		notes.push(`The tree changed during the run: ${commit} at the start, ${commitAtEnd} at the end.`);
 	return report;
 }
