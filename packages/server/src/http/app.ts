@@ -51,18 +51,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
 	app.use("/v3/*", apiCORS);
 	app.use("/v3.0/*", apiCORS);
 	app.use("*", accessLog(deps.logger));
-	app.use(
-		"*",
-		bodyLimit({
-			maxSize: MAX_BODY_BYTES,
-			onError: () => {
-				throw new LatchkeyError(
-					"ERR_PAYLOAD_TOO_LARGE",
-					`The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`,
-					{ maxBytes: MAX_BODY_BYTES },
-				);
-			},
-		}),
+	const limitBody = bodyLimit({
+		maxSize: MAX_BODY_BYTES,
+		onError: () => {
+			throw new LatchkeyError(
+				"ERR_PAYLOAD_TOO_LARGE",
+				`The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`,
+				{
+					maxBytes: MAX_BODY_BYTES,
+				},
+			);
+		},
+	});
+	// Reading the body stream makes the Node adapter build a full Request; a GET or HEAD has no body to limit.
+	app.use("*", async (c, next) =>
+		c.req.method === "GET" || c.req.method === "HEAD" ? await next() : await limitBody(c, next),
 	);
 
 	app.get("/healthz", (c) => c.json({ data: { status: "ok" } }));
