@@ -28,15 +28,22 @@ export const updateAuthTokenSchema = z.object({
 	appInfo: appInfoSchema.optional(),
 });
 
+/** The user agent a login names: `userAgent`, else the one the SDK puts in `appInfo.userAgent`. */
+export function userAgentOf(input: {
+	userAgent?: string | undefined;
+	appInfo?: Record<string, unknown> | undefined;
+}): string | null {
+	const fromAppInfo = input.appInfo?.userAgent;
+	return input.userAgent ?? (typeof fromAppInfo === "string" ? fromAppInfo.slice(0, 255) : null);
+}
+
 /** The device facts the SDK sends on login; the user agent comes from `appInfo.userAgent` when not given. */
 function deviceFields(
 	input: z.output<typeof createAuthTokenSchema>,
 ): Pick<AuthTokenRecord, "platform" | "userAgent" | "deviceId" | "appInfo"> {
-	const fromAppInfo = input.appInfo?.userAgent;
-	const userAgent = input.userAgent ?? (typeof fromAppInfo === "string" ? fromAppInfo.slice(0, 255) : null);
 	return {
 		platform: input.platform ?? null,
-		userAgent,
+		userAgent: userAgentOf(input),
 		deviceId: input.deviceId ?? null,
 		appInfo: input.appInfo ?? null,
 	};

@@ -1,5 +1,5 @@
 import type { AppRecord, Session, UserRecord } from "../store/store.ts";
-import { createAuthTokenSchema, revokeAuthToken } from "./auth-tokens.ts";
+import { createAuthTokenSchema, revokeAuthToken, userAgentOf } from "./auth-tokens.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
 import { signRealtimeJWT } from "./jwt.ts";
@@ -77,13 +77,12 @@ export async function putMe(deps: DomainDeps, session: Session, body: Record<str
 		return await updateUser(deps, session.token.appId, session.user.uid, body, { allowRole: false });
 	}
 	const parsed = parseInput(createAuthTokenSchema, body);
-	const fromAppInfo = parsed.appInfo?.userAgent;
-	const userAgent = parsed.userAgent ?? (typeof fromAppInfo === "string" ? fromAppInfo.slice(0, 255) : undefined);
+	const userAgent = userAgentOf(parsed);
 	const updated = await deps.store.updateAuthToken(session.token.id, {
 		...(parsed.platform !== undefined && { platform: parsed.platform }),
 		...(parsed.deviceId !== undefined && { deviceId: parsed.deviceId }),
 		...(parsed.appInfo !== undefined && { appInfo: parsed.appInfo }),
-		...(userAgent !== undefined && { userAgent }),
+		...(userAgent !== null && { userAgent }),
 	});
 	if (!updated) throw new LatchkeyError("AUTH_ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
 	await deps.store.touchAuthToken(session.token.id, deps.clock.now());

@@ -159,8 +159,13 @@ export async function deleteUser(
 		await deps.revocations.publish({ appId, uid: user.uid, tokenIds, reason: "user_deleted" });
 		return;
 	}
-	await deps.store.setUserDeactivatedAt(appId, user.uid, deps.clock.now());
-	await deps.revocations.publish({ appId, uid: user.uid, tokenIds: [], reason: "user_deleted" });
+	await deactivate(deps, appId, user.uid);
+}
+
+/** A soft delete: the user stays stored but stops working, and their sockets close. */
+async function deactivate(deps: DomainDeps, appId: string, uid: string): Promise<void> {
+	await deps.store.setUserDeactivatedAt(appId, uid, deps.clock.now());
+	await deps.revocations.publish({ appId, uid, tokenIds: [], reason: "user_deleted" });
 }
 
 /** CometChat's bulk bodies: `{"uidsToDeactivate": [...]}` and `{"uidsToActivate": [...]}`. */
@@ -181,8 +186,7 @@ export async function deactivateUsers(deps: DomainDeps, appId: string, input: un
 	for (const uid of new Set(uidsToDeactivate)) {
 		const user = await deps.store.getUser(appId, uid);
 		if (!user || user.deactivatedAt !== null) continue;
-		await deps.store.setUserDeactivatedAt(appId, uid, deps.clock.now());
-		await deps.revocations.publish({ appId, uid, tokenIds: [], reason: "user_deleted" });
+		await deactivate(deps, appId, uid);
 		deactivated.push(uid);
 	}
 	return deactivated;

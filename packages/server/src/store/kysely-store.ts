@@ -7,6 +7,7 @@ import {
 	Migrator,
 	type SqlBool,
 	sql,
+	type Transaction,
 } from "kysely";
 import { createDatabase, type StoreLocation, toNumber } from "./dialects.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
@@ -64,6 +65,18 @@ function escapeLike(value: string): string {
 	return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** An app with its first keys and users, inside the caller's transaction. */
+async function insertAppRows(
+	trx: Transaction<Tables>,
+	app: AppRecord,
+	keys: ApiKeyRecord[],
+	users: UserRecord[],
+): Promise<void> {
+	await trx.insertInto("apps").values(appToRow(app)).execute();
+	if (keys.length > 0) await trx.insertInto("api_keys").values(keys.map(apiKeyToRow)).execute();
+	if (users.length > 0) await trx.insertInto("users").values(users.map(userToRow)).execute();
+}
+
 /** The Store over Kysely: the same SQL on SQLite and PostgreSQL. */
 export class KyselyStore implements Store {
 	readonly db: Kysely<Tables>;
@@ -95,11 +108,7 @@ export class KyselyStore implements Store {
 	}
 
 	async insertApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<void> {
-		await this.db.transaction().execute(async (trx) => {
-			await trx.insertInto("apps").values(appToRow(app)).execute();
-			if (keys.length > 0) await trx.insertInto("api_keys").values(keys.map(apiKeyToRow)).execute();
-			if (users.length > 0) await trx.insertInto("users").values(users.map(userToRow)).execute();
-		});
+		await this.db.transaction().execute((trx) => insertAppRows(trx, app, keys, users));
 	}
 
 	async insertFirstApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<boolean> {
@@ -109,9 +118,7 @@ export class KyselyStore implements Store {
 			if (this.dialect === "postgres") await sql`select pg_advisory_xact_lock(${FIRST_APP_LOCK_KEY})`.execute(trx);
 			const existing = await trx.selectFrom("apps").select("id").limit(1).executeTakeFirst();
 			if (existing) return false;
-			await trx.insertInto("apps").values(appToRow(app)).execute();
-			if (keys.length > 0) await trx.insertInto("api_keys").values(keys.map(apiKeyToRow)).execute();
-			if (users.length > 0) await trx.insertInto("users").values(users.map(userToRow)).execute();
+			await insertAppRows(trx, app, keys, users);
 			return true;
 		});
 	}
