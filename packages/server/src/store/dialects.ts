@@ -1,11 +1,13 @@
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import type { Tables } from "./rows.ts";
+import type { Tables } from "./tables.ts";
 
 export type StoreLocation =
 	| { kind: "sqlite"; filename: string }
 	| { kind: "postgres"; url: string; poolSize: number; schema?: string };
+
+export type DialectName = StoreLocation["kind"];
 
 /** Opens a Kysely instance for either dialect; the only place that knows which driver is underneath. */
 export function createDatabase(location: StoreLocation): Kysely<Tables> {
@@ -55,9 +57,4 @@ function withStatementCache(sqlite: Database.Database): {
 			return statement;
 		},
 	};
-}
-
-/** PostgreSQL answers bigint columns as strings; SQLite as numbers. */
-export function toNumber(value: number | string | bigint): number {
-	return typeof value === "number" ? value : Number(value);
 }

@@ -1,64 +1,29 @@
-import type { Generated, Selectable } from "kysely";
-import { toNumber } from "./dialects.ts";
-import type { ApiKeyRecord, AppRecord, AuthTokenRecord, KeyScope, UserRecord } from "./store.ts";
+import type { Selectable } from "kysely";
+import type {
+	ApiKeyRecord,
+	AppRecord,
+	AuthTokenRecord,
+	KeyScope,
+	OperatorRecord,
+	OperatorSessionRecord,
+	SetupTokenRecord,
+	UserRecord,
+} from "./store.ts";
+import type {
+	ApiKeysTable,
+	AppsTable,
+	AuthTokensTable,
+	OperatorSessionsTable,
+	OperatorsTable,
+	SetupTokensTable,
+	UsersTable,
+} from "./tables.ts";
 
 type Int = number | string;
 
-export interface AppsTable {
-	id: string;
-	name: string;
-	region: string;
-	jwt_secret: string;
-	created_at: Int;
-}
-
-export interface ApiKeysTable {
-	id: string;
-	app_id: string;
-	name: string;
-	scope: string;
-	secret_hash: string;
-	created_by: string | null;
-	created_at: Int;
-}
-
-export interface UsersTable {
-	app_id: string;
-	uid: string;
-	name: string;
-	name_lower: string;
-	avatar: string | null;
-	link: string | null;
-	role: string;
-	status_message: string | null;
-	metadata: string | null;
-	tags: string;
-	is_sample: number;
-	created_at: Int;
-	updated_at: Int | null;
-	deactivated_at: Int | null;
-	last_active_at: Int | null;
-}
-
-export interface AuthTokensTable {
-	id: string;
-	app_id: string;
-	uid: string;
-	secret_hash: string;
-	platform: string | null;
-	user_agent: string | null;
-	device_id: string | null;
-	app_info: string | null;
-	created_at: Int;
-	last_used_at: Int | null;
-}
-
-export interface Tables {
-	apps: AppsTable;
-	api_keys: ApiKeysTable;
-	users: UsersTable;
-	auth_tokens: AuthTokensTable;
-	kysely_migration: { name: string; timestamp: Generated<string> };
+/** PostgreSQL answers bigint columns as strings; SQLite as numbers. */
+export function toNumber(value: Int | bigint): number {
+	return typeof value === "number" ? value : Number(value);
 }
 
 function toNullableNumber(value: Int | null): number | null {
@@ -174,4 +139,59 @@ export function authTokenToRow(token: AuthTokenRecord): AuthTokensTable {
 		created_at: token.createdAt,
 		last_used_at: token.lastUsedAt,
 	};
+}
+
+export function operatorFromRow(row: Selectable<OperatorsTable>): OperatorRecord {
+	return {
+		id: row.id,
+		email: row.email,
+		emailLower: row.email_lower,
+		passwordHash: row.password_hash,
+		createdAt: toNumber(row.created_at),
+	};
+}
+
+/** `setupClaim` is 1 for the operator the one-time setup link creates, null for every other. */
+export function operatorToRow(operator: OperatorRecord, setupClaim: 1 | null): OperatorsTable {
+	return {
+		id: operator.id,
+		email: operator.email,
+		email_lower: operator.emailLower,
+		password_hash: operator.passwordHash,
+		setup_claim: setupClaim,
+		created_at: operator.createdAt,
+	};
+}
+
+export function operatorSessionFromRow(row: Selectable<OperatorSessionsTable>): OperatorSessionRecord {
+	return {
+		id: row.id,
+		operatorId: row.operator_id,
+		secretHash: row.secret_hash,
+		createdAt: toNumber(row.created_at),
+		lastSeenAt: toNumber(row.last_seen_at),
+	};
+}
+
+export function operatorSessionToRow(session: OperatorSessionRecord): OperatorSessionsTable {
+	return {
+		id: session.id,
+		operator_id: session.operatorId,
+		secret_hash: session.secretHash,
+		created_at: session.createdAt,
+		last_seen_at: session.lastSeenAt,
+	};
+}
+
+export function setupTokenFromRow(row: Selectable<SetupTokensTable>): SetupTokenRecord {
+	return {
+		id: row.id,
+		secretHash: row.secret_hash,
+		createdAt: toNumber(row.created_at),
+		expiresAt: toNumber(row.expires_at),
+	};
+}
+
+export function setupTokenToRow(token: SetupTokenRecord): SetupTokensTable {
+	return { id: token.id, secret_hash: token.secretHash, created_at: token.createdAt, expires_at: token.expiresAt };
 }

@@ -89,6 +89,33 @@ export interface Session {
 	user: UserRecord;
 }
 
+// The dashboard (issue 8): operators of the admin console, their sessions, the one-time setup link.
+
+export interface OperatorRecord {
+	id: string;
+	email: string;
+	/** The email folded to lower case: the unique login name. */
+	emailLower: string;
+	/** An Argon2id PHC string; never shown or logged. */
+	passwordHash: string;
+	createdAt: number;
+}
+
+export interface OperatorSessionRecord {
+	id: string;
+	operatorId: string;
+	secretHash: string;
+	createdAt: number;
+	lastSeenAt: number;
+}
+
+export interface SetupTokenRecord {
+	id: string;
+	secretHash: string;
+	createdAt: number;
+	expiresAt: number;
+}
+
 export interface Store {
 	/** Brings the schema up to date; safe to call on every start and from several nodes. */
 	migrate(): Promise<void>;
@@ -144,39 +171,9 @@ export interface Store {
 	 * sockets after a missed notification or a revocation made by another process.
 	 */
 	findExistingAuthTokenIds(ids: string[]): Promise<string[]>;
-}
 
-// ---------------------------------------------------------------------------------------------------------
-// Dashboard (issue 8): operators of the admin console, their sessions, the one-time setup link, and the
-// login-failure counters. Declared as a second part of `Store` (interface merging) so it stays in one place.
-// ---------------------------------------------------------------------------------------------------------
+	// ---- Dashboard (issue 8): operators, their sessions, the setup link, login-failure counters ----
 
-export interface OperatorRecord {
-	id: string;
-	email: string;
-	/** The email folded to lower case: the unique login name. */
-	emailLower: string;
-	/** An Argon2id PHC string; never shown or logged. */
-	passwordHash: string;
-	createdAt: number;
-}
-
-export interface OperatorSessionRecord {
-	id: string;
-	operatorId: string;
-	secretHash: string;
-	createdAt: number;
-	lastSeenAt: number;
-}
-
-export interface SetupTokenRecord {
-	id: string;
-	secretHash: string;
-	createdAt: number;
-	expiresAt: number;
-}
-
-export interface Store {
 	countOperators(): Promise<number>;
 	/** False when the email is taken. */
 	insertOperator(operator: OperatorRecord): Promise<boolean>;

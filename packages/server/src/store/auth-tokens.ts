@@ -1,0 +1,203 @@
+import { CompiledQuery, type InferResult, type Kysely, type Transaction } from "kysely";
+import { authTokenFromRow, authTokenToRow, toNumber, userFromRow } from "./rows.ts";
+import type { AuthTokenPatch, AuthTokenRecord, Page, PageRequest, Session } from "./store.ts";
+import type { Tables } from "./tables.ts";
+import { holdsNul } from "./text.ts";
+
+// SQLite needs a LIMIT before an OFFSET; this one means "all the rest".
+const ALL_ROWS = 1_000_000_000;
+
+/**
+ * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically inside the caller's
+ * transaction. The evicted token ids, or null when the user does not exist.
+ */
+export async function insertAuthToken(
+	trx: Transaction<Tables>,
+	token: AuthTokenRecord,
+	options: { maxPerUser: number },
+): Promise<string[] | null> {
+	// Touching the user row first takes a row lock on PostgreSQL and the write lock on SQLite, so
+	// concurrent creates for one user queue up and the cap holds across nodes.
+	const touched = await trx
+		.updateTable("users")
+		.set({ uid: token.uid })
+		.where("app_id", "=", token.appId)
+		.where("uid", "=", token.uid)
+		.executeTakeFirst();
+	if (touched.numUpdatedRows === 0n) return null;
+	await trx.insertInto("auth_tokens").values(authTokenToRow(token)).execute();
+	// The new token is never the one evicted, even when several share a millisecond.
+	const evicted = await trx
+		.deleteFrom("auth_tokens")
+		.where("id", "in", (eb) =>
+			eb
+				.selectFrom("auth_tokens")
+				.select("id")
+				.where("app_id", "=", token.appId)
+				.where("uid", "=", token.uid)
+				.where("id", "!=", token.id)
+				.orderBy("created_at", "desc")
+				.orderBy("id", "desc")
+				.limit(ALL_ROWS)
+				.offset(options.maxPerUser - 1),
+		)
+		.returning("id")
+		.execute();
+	return evicted.map((row) => row.id);
+}
+
+function buildSessionQuery(db: Kysely<Tables>) {
+	return db
+		.selectFrom("auth_tokens as t")
+		.innerJoin("users as u", (join) => join.onRef("u.app_id", "=", "t.app_id").onRef("u.uid", "=", "t.uid"))
+		.select([
+			"t.id as t_id",
+			"t.secret_hash as t_secret_hash",
+			"t.platform as t_platform",
+			"t.user_agent as t_user_agent",
+			"t.device_id as t_device_id",
+			"t.app_info as t_app_info",
+			"t.created_at as t_created_at",
+			"t.last_used_at as t_last_used_at",
+			"u.app_id",
+			"u.uid",
+			"u.name",
+			"u.name_lower",
+			"u.avatar",
+			"u.link",
+			"u.role",
+			"u.status_message",
+			"u.metadata",
+			"u.tags",
+			"u.is_sample",
+			"u.created_at",
+			"u.updated_at",
+			"u.deactivated_at",
+			"u.last_active_at",
+		])
+		.where("t.id", "=", "");
+}
+
+type SessionRow = InferResult<ReturnType<typeof buildSessionQuery>>[number];
+
+/** The session lookup's SQL, compiled once per database: it runs on every authenticated request. */
+export interface SessionQuery {
+	sql: string;
+}
+
+export function compileSessionQuery(db: Kysely<Tables>): SessionQuery {
+	const compiled = buildSessionQuery(db).compile();
+	if (compiled.parameters.length !== 1) throw new Error("the session query must have exactly one parameter");
+	return { sql: compiled.sql };
+}
+
+/** The token with its user, in one round trip. */
+export async function getSession(db: Kysely<Tables>, query: SessionQuery, tokenId: string): Promise<Session | null> {
+	if (holdsNul(tokenId)) return null;
+	// The only parameter is the token id, so the compiled SQL is reused with a new one.
+	const row = (await db.executeQuery(CompiledQuery.raw(query.sql, [tokenId]) as CompiledQuery<SessionRow>)).rows[0];
+	if (!row) return null;
+	const token = authTokenFromRow({
+		id: row.t_id,
+		app_id: row.app_id,
+		uid: row.uid,
+		secret_hash: row.t_secret_hash,
+		platform: row.t_platform,
+		user_agent: row.t_user_agent,
+		device_id: row.t_device_id,
+		app_info: row.t_app_info,
+		created_at: row.t_created_at,
+		last_used_at: row.t_last_used_at,
+	});
+	return { token, user: userFromRow(row) };
+}
+
+export async function listAuthTokens(
+	db: Kysely<Tables>,
+	appId: string,
+	uid: string,
+	page: PageRequest,
+): Promise<Page<AuthTokenRecord>> {
+	if (holdsNul(appId, uid)) return { items: [], total: 0 };
+	const [rows, total] = await Promise.all([
+		db
+			.selectFrom("auth_tokens")
+			.selectAll()
+			.where("app_id", "=", appId)
+			.where("uid", "=", uid)
+			.orderBy("created_at", "desc")
+			.orderBy("id", "desc")
+			.limit(page.limit)
+			.offset(page.offset)
+			.execute(),
+		db
+			.selectFrom("auth_tokens")
+			.select((eb) => eb.fn.countAll<number | string>().as("count"))
+			.where("app_id", "=", appId)
+			.where("uid", "=", uid)
+			.executeTakeFirstOrThrow(),
+	]);
+	return { items: rows.map(authTokenFromRow), total: toNumber(total.count) };
+}
+
+export async function updateAuthToken(
+	db: Kysely<Tables>,
+	id: string,
+	patch: AuthTokenPatch,
+): Promise<AuthTokenRecord | null> {
+	const set: Partial<Tables["auth_tokens"]> = {};
+	if (patch.platform !== undefined) set.platform = patch.platform;
+	if (patch.userAgent !== undefined) set.user_agent = patch.userAgent;
+	if (patch.deviceId !== undefined) set.device_id = patch.deviceId;
+	if (patch.appInfo !== undefined) set.app_info = patch.appInfo === null ? null : JSON.stringify(patch.appInfo);
+	if (Object.keys(set).length > 0) await db.updateTable("auth_tokens").set(set).where("id", "=", id).execute();
+	const row = await db.selectFrom("auth_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+	return row ? authTokenFromRow(row) : null;
+}
+
+export async function touchAuthToken(db: Kysely<Tables>, id: string, lastUsedAt: number): Promise<void> {
+	await db.updateTable("auth_tokens").set({ last_used_at: lastUsedAt }).where("id", "=", id).execute();
+}
+
+export async function deleteAuthToken(db: Kysely<Tables>, id: string): Promise<boolean> {
+	const result = await db.deleteFrom("auth_tokens").where("id", "=", id).executeTakeFirst();
+	return result.numDeletedRows > 0n;
+}
+
+/** Deletes every token of a user; their ids. */
+export async function deleteUserAuthTokens(db: Kysely<Tables>, appId: string, uid: string): Promise<string[]> {
+	const rows = await db
+		.deleteFrom("auth_tokens")
+		.where("app_id", "=", appId)
+		.where("uid", "=", uid)
+		.returning("id")
+		.execute();
+	return rows.map((row) => row.id);
+}
+
+/** Which of these token ids still work: the token exists and its user is active. */
+export async function findExistingAuthTokenIds(db: Kysely<Tables>, requested: string[]): Promise<string[]> {
+	const ids = requested.filter((id) => !holdsNul(id));
+	if (ids.length === 0) return [];
+	// A token of a deactivated user still exists but no longer works, so it does not count as live.
+	const rows = await db
+		.selectFrom("auth_tokens")
+		.innerJoin("users", (join) =>
+			join.onRef("users.app_id", "=", "auth_tokens.app_id").onRef("users.uid", "=", "auth_tokens.uid"),
+		)
+		.select("auth_tokens.id")
+		.where("auth_tokens.id", "in", ids)
+		.where("users.deactivated_at", "is", null)
+		.execute();
+	return rows.map((row) => row.id);
+}
+
+/** How many auth tokens the app's users hold. */
+export async function countAppAuthTokens(db: Kysely<Tables>, appId: string): Promise<number> {
+	const { count } = await db
+		.selectFrom("auth_tokens")
+		.select((eb) => eb.fn.countAll<number | string>().as("count"))
+		.where("app_id", "=", appId)
+		.executeTakeFirstOrThrow();
+	return toNumber(count);
+}

@@ -1,0 +1,164 @@
+import type { Kysely, Transaction } from "kysely";
+import {
+	operatorFromRow,
+	operatorSessionFromRow,
+	operatorSessionToRow,
+	operatorToRow,
+	setupTokenFromRow,
+	setupTokenToRow,
+	toNumber,
+} from "./rows.ts";
+import type { OperatorRecord, OperatorSessionRecord, SetupTokenRecord } from "./store.ts";
+import type { Tables } from "./tables.ts";
+
+// The dashboard's storage (issue 8): operators, their sessions, the one-time setup links, login failures.
+
+/** Thrown by claimSetupToken to roll the caller's transaction back; the claim answers false. */
+export class SetupClaimRefused extends Error {}
+
+export async function countOperators(db: Kysely<Tables>): Promise<number> {
+	const { count } = await db
+		.selectFrom("operators")
+		.select((eb) => eb.fn.countAll<number | string>().as("count"))
+		.executeTakeFirstOrThrow();
+	return toNumber(count);
+}
+
+/** False when the email is taken. */
+export async function insertOperator(db: Kysely<Tables>, operator: OperatorRecord): Promise<boolean> {
+	const result = await db
+		.insertInto("operators")
+		.values(operatorToRow(operator, null))
+		.onConflict((oc) => oc.column("email_lower").doNothing())
+		.executeTakeFirst();
+	return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+export async function getOperatorByEmail(db: Kysely<Tables>, emailLower: string): Promise<OperatorRecord | null> {
+	const row = await db.selectFrom("operators").selectAll().where("email_lower", "=", emailLower).executeTakeFirst();
+	return row ? operatorFromRow(row) : null;
+}
+
+/** Stores a setup token and deletes the expired ones, atomically inside the caller's transaction. */
+export async function insertSetupToken(trx: Transaction<Tables>, token: SetupTokenRecord): Promise<void> {
+	await trx.deleteFrom("setup_tokens").where("expires_at", "<=", token.createdAt).execute();
+	await trx.insertInto("setup_tokens").values(setupTokenToRow(token)).execute();
+}
+
+export async function getSetupToken(db: Kysely<Tables>, id: string): Promise<SetupTokenRecord | null> {
+	const row = await db.selectFrom("setup_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+	return row ? setupTokenFromRow(row) : null;
+}
+
+/**
+ * Inside the caller's transaction: takes every live setup token and creates `operator` as the first operator.
+ * Throws SetupClaimRefused when the token is unknown, used or expired, so the caller rolls back.
+ */
+export async function claimSetupToken(
+	trx: Transaction<Tables>,
+	id: string,
+	secretHash: string,
+	now: number,
+	operator: OperatorRecord,
+): Promise<boolean> {
+	// Every live token is taken in one DELETE … RETURNING: two claims (same link or two links) queue on
+	// the same rows, so exactly one sees its token, without the deadlock of deleting them one by one.
+	const taken = await trx
+		.deleteFrom("setup_tokens")
+		.where("expires_at", ">", now)
+		.returning(["id", "secret_hash"])
+		.execute();
+	// A wrong or used token rolls back, so the live links of others survive a bad guess.
+	if (!taken.some((row) => row.id === id && row.secret_hash === secretHash)) throw new SetupClaimRefused();
+	const { count } = await trx
+		.selectFrom("operators")
+		.select((eb) => eb.fn.countAll<number | string>().as("count"))
+		.executeTakeFirstOrThrow();
+	if (toNumber(count) > 0) return false;
+	// The unique setup_claim is a second guard: there is only ever one operator made by a link.
+	const inserted = await trx
+		.insertInto("operators")
+		.values(operatorToRow(operator, 1))
+		.onConflict((oc) => oc.column("setup_claim").doNothing())
+		.executeTakeFirst();
+	return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** Stores a session and prunes old ones, atomically inside the caller's transaction. */
+export async function insertOperatorSession(
+	trx: Transaction<Tables>,
+	session: OperatorSessionRecord,
+	options: { pruneCreatedBefore: number },
+): Promise<void> {
+	await trx.deleteFrom("operator_sessions").where("created_at", "<", options.pruneCreatedBefore).execute();
+	await trx.insertInto("operator_sessions").values(operatorSessionToRow(session)).execute();
+}
+
+export async function getOperatorSession(
+	db: Kysely<Tables>,
+	id: string,
+): Promise<{ session: OperatorSessionRecord; operator: OperatorRecord } | null> {
+	const row = await db
+		.selectFrom("operator_sessions")
+		.innerJoin("operators", "operators.id", "operator_sessions.operator_id")
+		.select([
+			"operator_sessions.id as session_id",
+			"operator_sessions.secret_hash as session_secret_hash",
+			"operator_sessions.created_at as session_created_at",
+			"operator_sessions.last_seen_at as session_last_seen_at",
+			"operators.id",
+			"operators.email",
+			"operators.email_lower",
+			"operators.password_hash",
+			"operators.setup_claim",
+			"operators.created_at",
+		])
+		.where("operator_sessions.id", "=", id)
+		.executeTakeFirst();
+	if (!row) return null;
+	const session = operatorSessionFromRow({
+		id: row.session_id,
+		operator_id: row.id,
+		secret_hash: row.session_secret_hash,
+		created_at: row.session_created_at,
+		last_seen_at: row.session_last_seen_at,
+	});
+	return { session, operator: operatorFromRow(row) };
+}
+
+export async function touchOperatorSession(db: Kysely<Tables>, id: string, lastSeenAt: number): Promise<void> {
+	await db.updateTable("operator_sessions").set({ last_seen_at: lastSeenAt }).where("id", "=", id).execute();
+}
+
+export async function deleteOperatorSession(db: Kysely<Tables>, id: string): Promise<void> {
+	await db.deleteFrom("operator_sessions").where("id", "=", id).execute();
+}
+
+export async function countLoginFailures(db: Kysely<Tables>, emailLower: string, since: number): Promise<number> {
+	const { count } = await db
+		.selectFrom("login_failures")
+		.select((eb) => eb.fn.countAll<number | string>().as("count"))
+		.where("email_lower", "=", emailLower)
+		.where("failed_at", ">", since)
+		.executeTakeFirstOrThrow();
+	return toNumber(count);
+}
+
+/** Records one failed login and prunes that email's old ones, atomically inside the caller's transaction. */
+export async function recordLoginFailure(
+	trx: Transaction<Tables>,
+	emailLower: string,
+	failedAt: number,
+	options: { pruneBefore: number },
+): Promise<void> {
+	await trx
+		.deleteFrom("login_failures")
+		.where("email_lower", "=", emailLower)
+		.where("failed_at", "<=", options.pruneBefore)
+		.execute();
+	await trx.insertInto("login_failures").values({ email_lower: emailLower, failed_at: failedAt }).execute();
+}
+
+export async function clearLoginFailures(db: Kysely<Tables>, emailLower: string): Promise<void> {
+	await db.deleteFrom("login_failures").where("email_lower", "=", emailLower).execute();
+}

@@ -1,0 +1,97 @@
+import type { Generated } from "kysely";
+
+/** A bigint column: PostgreSQL answers it as a string, SQLite as a number (rows.ts converts). */
+type Int = number | string;
+
+export interface AppsTable {
+	id: string;
+	name: string;
+	region: string;
+	jwt_secret: string;
+	created_at: Int;
+}
+
+export interface ApiKeysTable {
+	id: string;
+	app_id: string;
+	name: string;
+	scope: string;
+	secret_hash: string;
+	created_by: string | null;
+	created_at: Int;
+}
+
+export interface UsersTable {
+	app_id: string;
+	uid: string;
+	name: string;
+	name_lower: string;
+	avatar: string | null;
+	link: string | null;
+	role: string;
+	status_message: string | null;
+	metadata: string | null;
+	tags: string;
+	is_sample: number;
+	created_at: Int;
+	updated_at: Int | null;
+	deactivated_at: Int | null;
+	last_active_at: Int | null;
+}
+
+export interface AuthTokensTable {
+	id: string;
+	app_id: string;
+	uid: string;
+	secret_hash: string;
+	platform: string | null;
+	user_agent: string | null;
+	device_id: string | null;
+	app_info: string | null;
+	created_at: Int;
+	last_used_at: Int | null;
+}
+
+// The dashboard's tables (issue 8, migration 0002).
+
+export interface OperatorsTable {
+	id: string;
+	email: string;
+	email_lower: string;
+	password_hash: string;
+	setup_claim: number | null;
+	created_at: Int;
+}
+
+export interface OperatorSessionsTable {
+	id: string;
+	operator_id: string;
+	secret_hash: string;
+	created_at: Int;
+	last_seen_at: Int;
+}
+
+export interface SetupTokensTable {
+	id: string;
+	secret_hash: string;
+	created_at: Int;
+	expires_at: Int;
+}
+
+export interface LoginFailuresTable {
+	email_lower: string;
+	failed_at: Int;
+}
+
+/** Every table, as Kysely types the database. */
+export interface Tables {
+	apps: AppsTable;
+	api_keys: ApiKeysTable;
+	users: UsersTable;
+	auth_tokens: AuthTokensTable;
+	operators: OperatorsTable;
+	operator_sessions: OperatorSessionsTable;
+	setup_tokens: SetupTokensTable;
+	login_failures: LoginFailuresTable;
+	kysely_migration: { name: string; timestamp: Generated<string> };
+}

@@ -1,0 +1,114 @@
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql, type Transaction } from "kysely";
+import { toNumber, userFromRow, userToRow } from "./rows.ts";
+import type { Page, UserPatch, UserQuery, UserRecord } from "./store.ts";
+import type { Tables } from "./tables.ts";
+import { escapeLike, holdsNul } from "./text.ts";
+
+/** False when the uid is taken in that app. */
+export async function insertUser(db: Kysely<Tables>, user: UserRecord): Promise<boolean> {
+	// ON CONFLICT DO NOTHING makes exactly one of several concurrent creates win, on any dialect.
+	const result = await db
+		.insertInto("users")
+		.values(userToRow(user))
+		.onConflict((oc) => oc.columns(["app_id", "uid"]).doNothing())
+		.executeTakeFirst();
+	return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+export async function getUser(db: Kysely<Tables>, appId: string, uid: string): Promise<UserRecord | null> {
+	if (holdsNul(appId, uid)) return null;
+	const row = await db
+		.selectFrom("users")
+		.selectAll()
+		.where("app_id", "=", appId)
+		.where("uid", "=", uid)
+		.executeTakeFirst();
+	return row ? userFromRow(row) : null;
+}
+
+export async function listUsers(db: Kysely<Tables>, appId: string, query: UserQuery): Promise<Page<UserRecord>> {
+	if (holdsNul(appId, query.searchKey, ...(query.tags ?? []), ...(query.roles ?? []))) return { items: [], total: 0 };
+	const where = (eb: ExpressionBuilder<Tables, "users">): Expression<SqlBool> => {
+		const parts: Expression<SqlBool>[] = [eb("app_id", "=", appId)];
+		if (query.deactivated === "exclude") parts.push(eb("deactivated_at", "is", null));
+		if (query.deactivated === "only") parts.push(eb("deactivated_at", "is not", null));
+		if (query.searchKey) {
+			const prefix = `${escapeLike(query.searchKey.toLowerCase())}%`;
+			const fields = query.searchIn.map((field) =>
+				field === "uid"
+					? sql<SqlBool>`uid like ${prefix} escape '\\'`
+					: sql<SqlBool>`name_lower like ${prefix} escape '\\'`,
+			);
+			parts.push(eb.or(fields));
+		}
+		if (query.roles && query.roles.length > 0) parts.push(eb("role", "in", query.roles));
+		// lower() on both sides: LIKE is case-insensitive on SQLite but not on PostgreSQL, and tags keep their case.
+		for (const tag of query.tags ?? []) {
+			const pattern = `%${escapeLike(JSON.stringify(tag.toLowerCase()))}%`;
+			parts.push(sql<SqlBool>`lower(tags) like ${pattern} escape '\\'`);
+		}
+		return eb.and(parts);
+	};
+	const [rows, total] = await Promise.all([
+		db.selectFrom("users").selectAll().where(where).orderBy("uid").limit(query.limit).offset(query.offset).execute(),
+		db
+			.selectFrom("users")
+			.select((eb) => eb.fn.countAll<number | string>().as("count"))
+			.where(where)
+			.executeTakeFirstOrThrow(),
+	]);
+	return { items: rows.map(userFromRow), total: toNumber(total.count) };
+}
+
+export async function updateUser(
+	db: Kysely<Tables>,
+	appId: string,
+	uid: string,
+	patch: UserPatch,
+	unset: Array<"avatar" | "link" | "metadata">,
+): Promise<UserRecord | null> {
+	const set: Partial<Tables["users"]> = {};
+	if (patch.name !== undefined) {
+		set.name = patch.name;
+		set.name_lower = patch.name.toLowerCase();
+	}
+	if (patch.avatar !== undefined) set.avatar = patch.avatar;
+	if (patch.link !== undefined) set.link = patch.link;
+	if (patch.role !== undefined) set.role = patch.role;
+	if (patch.statusMessage !== undefined) set.status_message = patch.statusMessage;
+	if (patch.metadata !== undefined) set.metadata = patch.metadata === null ? null : JSON.stringify(patch.metadata);
+	if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
+	if (patch.updatedAt !== undefined) set.updated_at = patch.updatedAt;
+	for (const field of unset) set[field] = null;
+	if (Object.keys(set).length > 0) {
+		await db.updateTable("users").set(set).where("app_id", "=", appId).where("uid", "=", uid).execute();
+	}
+	return await getUser(db, appId, uid);
+}
+
+export async function setUserDeactivatedAt(
+	db: Kysely<Tables>,
+	appId: string,
+	uid: string,
+	deactivatedAt: number | null,
+): Promise<boolean> {
+	const result = await db
+		.updateTable("users")
+		.set({ deactivated_at: deactivatedAt })
+		.where("app_id", "=", appId)
+		.where("uid", "=", uid)
+		.executeTakeFirst();
+	return result.numUpdatedRows > 0n;
+}
+
+/** Deletes the user and their tokens, atomically inside the caller's transaction; the token ids, or null. */
+export async function deleteUser(trx: Transaction<Tables>, appId: string, uid: string): Promise<string[] | null> {
+	const tokens = await trx
+		.deleteFrom("auth_tokens")
+		.where("app_id", "=", appId)
+		.where("uid", "=", uid)
+		.returning("id")
+		.execute();
+	const result = await trx.deleteFrom("users").where("app_id", "=", appId).where("uid", "=", uid).executeTakeFirst();
+	return result.numDeletedRows > 0n ? tokens.map((t) => t.id) : null;
+}
