@@ -3,45 +3,48 @@ import { ensureFirstApp, formatCredentials, prepareDataDir } from "./bootstrap.t
 import type { Config } from "./config.ts";
 import { ensureSetupLink } from "./dashboard/setup-link.ts";
 import { systemClock } from "./domain/clock.ts";
+import { createLocalEventBus, type EventBus } from "./events/bus.ts";
+import { type ForeignWriteWatcher, watchForeignWrites } from "./events/foreign-writes.ts";
+import { createPostgresEventBus } from "./events/postgres-bus.ts";
 import { openStore } from "./open-store.ts";
-import type { RealtimeHub } from "./realtime/hub.ts";
-import { createPostgresRevocationBus } from "./realtime/postgres-revocation-bus.ts";
-import { createLocalRevocationBus } from "./realtime/revocation-bus.ts";
 import { startServer } from "./serve.ts";
 
-/**
- * How often each node re-checks its live sockets against the store: the safety net behind the bus. On SQLite
- * it is what closes sockets revoked by another process (the CLI); on PostgreSQL NOTIFY does that at once.
- */
-const SQLITE_RECONCILE_INTERVAL_MS = 5_000;
-const POSTGRES_RECONCILE_INTERVAL_MS = 30_000;
+/** How often each node re-checks its live sockets against the store: the safety net behind the bus. */
+const RECONCILE_INTERVAL_MS = 30_000;
+/** SQLite: how often the server looks for commits by another process (the CLI), which it then treats as a resync. */
+const FOREIGN_WRITE_CHECK_MS = 250;
 
 /**
  * Everything `npm start` and `latchkey serve` do: prepare the data dir, migrate, create the first app on a
  * fresh install, listen, and shut down cleanly on SIGTERM/SIGINT. Resolves with the exit code.
  */
 export async function runServer(config: Readonly<Config>, output: { log(line: string): void }): Promise<number> {
-	const logger = pino({ level: config.logLevel, base: undefined });
+	// Log lines (the access log above all) are written asynchronously, off the request's path; pino flushes them
+	// when the process exits.
+	const logger = pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: false }));
 	// Also on PostgreSQL: credentials.json and dev certificates live there.
 	prepareDataDir(config.dataDir);
 	const store = await openStore(config);
-	// On PostgreSQL, revocations reach every node through LISTEN/NOTIFY; on SQLite there is one node.
-	let hub: RealtimeHub | null = null;
-	// After a listener outage the node may have missed revocations: check its live sockets at once.
-	const recheck = async (): Promise<void> => {
-		const closed = hub ? await hub.reconcile() : 0;
-		if (closed > 0) logger.info({ closed }, "closed sockets whose session ended elsewhere");
-	};
-	const revocationBus = config.databaseURL
-		? await createPostgresRevocationBus({
-				url: config.databaseURL,
-				onReconnect: recheck,
-				onError: (error) => logger.error({ err: error }, "revocation bus error"),
-			})
-		: createLocalRevocationBus({
-				onError: (error) => logger.error({ err: error }, "revocation subscriber failed"),
-			});
-	const deps = { store, clock: systemClock, logger, revocations: revocationBus };
+	// On PostgreSQL, change events reach every node through LISTEN/NOTIFY. On SQLite there is one node, and the
+	// writes of another process (the CLI) are noticed by the watcher below and announced as a resync.
+	let watcher: ForeignWriteWatcher | null = null;
+	let bus: EventBus;
+	if (config.databaseURL) {
+		bus = await createPostgresEventBus({
+			url: config.databaseURL,
+			onError: (error) => logger.error({ err: error }, "event bus error"),
+		});
+	} else {
+		const local = createLocalEventBus({ onError: (error) => logger.error({ err: error }, "event subscriber failed") });
+		watcher = watchForeignWrites({
+			readChangeCounter: () => store.readChangeCounter(),
+			bus: local,
+			intervalMs: FOREIGN_WRITE_CHECK_MS,
+			onError: (error) => logger.error({ err: error }, "foreign-write check failed"),
+		});
+		bus = local;
+	}
+	const deps = { store, clock: systemClock, logger, events: bus };
 	const first = await ensureFirstApp(deps, { dataDir: config.dataDir, publicURL: config.publicURL });
 	if (first) output.log(formatCredentials(first.credentials, first.created, config.dataDir));
 	const dashboardURL = `${config.publicURL.replace(/\/+$/, "")}/dashboard`;
@@ -58,12 +61,9 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 		store,
 		clock: systemClock,
 		logger,
-		revocationBus,
-		realtime: {
-			reconcileIntervalMs: config.databaseURL ? POSTGRES_RECONCILE_INTERVAL_MS : SQLITE_RECONCILE_INTERVAL_MS,
-		},
+		bus,
+		realtime: { reconcileIntervalMs: RECONCILE_INTERVAL_MS },
 	});
-	hub = running.hub;
 	output.log(`Latchkey listening on ${running.url} (public URL ${config.publicURL})`);
 
 	return await new Promise<number>((resolve) => {
@@ -72,12 +72,16 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 			if (stopping) return;
 			stopping = true;
 			logger.info({ signal }, "shutting down");
+			watcher?.stop();
 			running
 				.close()
-				.then(() => revocationBus.close())
+				.then(() => bus.close())
 				.then(() => store.close())
 				.then(
-					() => resolve(0),
+					() => {
+						logger.flush();
+						resolve(0);
+					},
 					(error: unknown) => {
 						logger.error({ err: error }, "shutdown failed");
 						resolve(1);

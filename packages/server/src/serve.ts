@@ -3,14 +3,14 @@ import { createServer as createHTTPSServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { createReadCache, type ReadCache, type ReadCacheOptions } from "./cache/read-cache.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./domain/clock.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 import { parsePublicEndpoint } from "./domain/me.ts";
-import type { Revocation, RevocationPublisher } from "./domain/revocations.ts";
+import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { createApp } from "./http/app.ts";
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
-import { createLocalRevocationBus, type RevocationBus } from "./realtime/revocation-bus.ts";
 import type { Store } from "./store/store.ts";
 
 export interface RunningServer {
@@ -20,11 +20,13 @@ export interface RunningServer {
 	server: ServerType;
 	/** The realtime endpoint on the same port (`ws(s)://host:port/`). */
 	hub: RealtimeHub;
-	/** The bus the domain publishes revocations to and the hub listens on. */
-	revocationBus: RevocationBus;
+	/** The change-event bus the domain publishes to; the caches and the hub follow it. */
+	bus: EventBus;
+	/** The read path's caches over the store (what the domain of this server reads through). */
+	cache: ReadCache;
 	/**
-	 * Closes every socket with 1001, stops accepting, lets in-flight requests finish, then resolves.
-	 * The store stays open; a bus passed in stays open, one created here is closed.
+	 * Closes every socket with 1001, stops accepting, lets in-flight requests finish, writes what the cache
+	 * buffered, then resolves. The store stays open; a bus passed in stays open, one created here is closed.
 	 */
 	close(): Promise<void>;
 }
@@ -34,35 +36,24 @@ export interface ServeDeps {
 	store: Store;
 	clock: Clock;
 	logger: Logger;
-	/** Also told of every revocation (tests record them here); the sockets are closed through the bus. */
-	revocations?: RevocationPublisher;
-	/** Where revocations travel between nodes; an in-process bus when absent (one node). */
-	revocationBus?: RevocationBus;
+	/** Where change events travel between nodes; an in-process bus when absent (one node). */
+	bus?: EventBus;
 	realtime?: RealtimeHubOptions;
-}
-
-function createDomainPublisher(bus: RevocationBus, extra: RevocationPublisher | undefined): RevocationPublisher {
-	if (!extra || extra === bus) return bus;
-	return {
-		async publish(revocation: Revocation): Promise<void> {
-			await Promise.all([bus.publish(revocation), extra.publish(revocation)]);
-		},
-	};
+	cache?: ReadCacheOptions;
 }
 
 /** Binds HTTP, or HTTPS when TLS files are configured, serves the app, and the realtime socket on the same port. */
 export async function startServer(deps: ServeDeps): Promise<RunningServer> {
-	const ownBus = deps.revocationBus === undefined;
-	const revocationBus =
-		deps.revocationBus ??
-		createLocalRevocationBus({
-			onError: (error) => deps.logger.error({ err: error }, "revocation subscriber failed"),
-		});
-	const domain: DomainDeps = {
-		store: deps.store,
-		clock: deps.clock,
-		revocations: createDomainPublisher(revocationBus, deps.revocations),
-	};
+	const ownBus = deps.bus === undefined;
+	const bus =
+		deps.bus ??
+		createLocalEventBus({ onError: (error) => deps.logger.error({ err: error }, "event subscriber failed") });
+	// Subscribed before the hub, so a revocation has left the cache before its sockets are told.
+	const cache = createReadCache(deps.store, bus, {
+		...deps.cache,
+		onError: (error) => deps.logger.error({ err: error }, "write-behind failed"),
+	});
+	const domain: DomainDeps = { store: cache.store, clock: deps.clock, events: bus };
 	const app = createApp({
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
@@ -73,7 +64,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 			liveSocketCount: (appId, uid) => hub.liveSocketCount(appId, uid),
 		},
 	});
-	const hub = createRealtimeHub({ domain, logger: deps.logger, bus: revocationBus }, deps.realtime);
+	const hub = createRealtimeHub({ domain, logger: deps.logger, bus }, deps.realtime);
 	const tls = deps.config.tls;
 	const server = await new Promise<ServerType>((resolve, reject) => {
 		const created = serve(
@@ -91,7 +82,8 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		created.once("error", reject);
 	}).catch(async (error: unknown) => {
 		await hub.close();
-		if (ownBus) await revocationBus.close();
+		await cache.close();
+		if (ownBus) await bus.close();
 		throw error;
 	});
 	server.on("upgrade", hub.handleUpgrade);
@@ -102,7 +94,8 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		port,
 		server,
 		hub,
-		revocationBus,
+		bus,
+		cache,
 		async close(): Promise<void> {
 			await hub.close();
 			await new Promise<void>((resolve, reject) => {
@@ -110,7 +103,8 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 				// Idle keep-alive connections would otherwise hold close() open until they time out.
 				if ("closeIdleConnections" in server) server.closeIdleConnections();
 			});
-			if (ownBus) await revocationBus.close();
+			await cache.close();
+			if (ownBus) await bus.close();
 		},
 	};
 }

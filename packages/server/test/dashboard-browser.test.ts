@@ -8,8 +8,8 @@ import { ensureSetupLink } from "../src/dashboard/setup-link.ts";
 import { type CreatedApp, createApp } from "../src/domain/apps.ts";
 import { systemClock } from "../src/domain/clock.ts";
 import type { DomainDeps } from "../src/domain/deps.ts";
-import { noRevocations } from "../src/domain/revocations.ts";
 import { createUser } from "../src/domain/users.ts";
+import { noEvents } from "../src/events/bus.ts";
 import { type RunningServer, startServer } from "../src/serve.ts";
 import { KyselyStore } from "../src/store/kysely-store.ts";
 import { makeTempDir, SERVER_ROOT } from "./process.ts";
@@ -67,7 +67,7 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		const dataDir = makeTempDir("dashboard-browser");
 		store = new KyselyStore({ kind: "sqlite", filename: path.join(dataDir, "latchkey.db") });
 		await store.migrate();
-		deps = { store, clock: systemClock, revocations: noRevocations };
+		deps = { store, clock: systemClock, events: noEvents };
 		first = await createApp(deps, { name: "My First App" });
 		const config = readConfig({ PORT: "0", LATCHKEY_DATA_DIR: dataDir, LATCHKEY_LOG_LEVEL: "silent" }, dataDir);
 		server = await startServer({ config, store, clock: systemClock, logger: pino({ level: "silent" }) });

@@ -71,7 +71,9 @@ test("a token minted on the page is shown once and works; revoking it publishes 
 	expect(res.status).toBe(303);
 	expect(res.headers.get("location")).toBe(`${base}/users/superhero2?notice=token-revoked`);
 	expect((await h.call("GET", "/v3.0/me", { token })).status).toBe(401);
-	expect(h.revocations).toEqual([{ appId: h.seed.app.id, tokenIds: [id], reason: "revoked" }]);
+	expect(h.eventsOf("token.revoked")).toEqual([
+		{ type: "token.revoked", appId: h.seed.app.id, tokenIds: [id], reason: "revoked" },
+	]);
 });
 
 test("flushing revokes every token of the user and nobody else's", async () => {

@@ -1,9 +1,11 @@
 import pino from "pino";
+import { createReadCache, type ReadCache, type ReadCacheOptions } from "../src/cache/read-cache.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
 import type { Clock } from "../src/domain/clock.ts";
 import type { DomainDeps } from "../src/domain/deps.ts";
 import { parsePublicEndpoint } from "../src/domain/me.ts";
-import type { Revocation } from "../src/domain/revocations.ts";
+import { createLocalEventBus, type LocalEventBus } from "../src/events/bus.ts";
+import type { ChangeEvent } from "../src/events/change-event.ts";
 import { createApp } from "../src/http/app.ts";
 import type { AppDeps } from "../src/http/context.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
@@ -30,8 +32,14 @@ export interface Harness {
 	app: ReturnType<typeof createApp>;
 	deps: AppDeps;
 	clock: ManualClock;
+	/** The store itself; writes made here publish no events (the app's domain reads through `cache`). */
 	store: KyselyStore;
-	revocations: Revocation[];
+	bus: LocalEventBus;
+	cache: ReadCache;
+	/** Every change event published, in order. */
+	events: ChangeEvent[];
+	/** The published events of these types, in order. */
+	eventsOf(...types: Array<ChangeEvent["type"]>): ChangeEvent[];
 	seed: CreatedApp;
 	/** A request with `appid` set and JSON bodies encoded. */
 	call(
@@ -43,15 +51,19 @@ export interface Harness {
 }
 
 /** A fresh app over a fresh store (SQLite in memory unless `dialect` says otherwise) with one seeded app. */
-export async function createHarness(options: { dialect?: "sqlite" | "postgres" } = {}): Promise<Harness> {
+export async function createHarness(
+	options: { dialect?: "sqlite" | "postgres"; cache?: ReadCacheOptions } = {},
+): Promise<Harness> {
 	const store = await openTestStore(options.dialect ?? HARNESS_DIALECT);
 	const clock = new ManualClock();
-	const revocations: Revocation[] = [];
-	const domain: DomainDeps = {
-		store,
-		clock,
-		revocations: { publish: async (r) => void revocations.push(r) },
-	};
+	// As in a running server: the domain reads through the cache, which follows the bus.
+	const bus = createLocalEventBus();
+	const events: ChangeEvent[] = [];
+	bus.subscribe((event) => {
+		if (event.type !== "resync") events.push(event);
+	});
+	const cache = createReadCache(store, bus, options.cache);
+	const domain: DomainDeps = { store: cache.store, clock, events: bus };
 	const deps: AppDeps = {
 		...domain,
 		publicEndpoint: parsePublicEndpoint("https://chat.example.test:8443"),
@@ -64,7 +76,10 @@ export async function createHarness(options: { dialect?: "sqlite" | "postgres" }
 		deps,
 		clock,
 		store,
-		revocations,
+		bus,
+		cache,
+		events,
+		eventsOf: (...types) => events.filter((event) => types.includes(event.type)),
 		seed,
 		async call(method, path, callOptions = {}) {
 			const headers: Record<string, string> = { appid: seed.app.id, ...callOptions.headers };
@@ -77,6 +92,9 @@ export async function createHarness(options: { dialect?: "sqlite" | "postgres" }
 			}
 			return await app.request(path, { method, headers, ...(body !== undefined && { body }) });
 		},
-		close: () => store.close(),
+		async close() {
+			await cache.close();
+			await store.close();
+		},
 	};
 }

@@ -256,7 +256,9 @@ describe("DELETE /v3.0/me", () => {
 			headers: { "content-type": "application/json" },
 		});
 		await expectResponse(res, 200, { data: { success: true, message: "The user has been logged out successfully." } });
-		expect(h.revocations).toEqual([{ appId: h.seed.app.id, tokenIds: [a.id], reason: "logged_out" }]);
+		expect(h.eventsOf("token.revoked")).toEqual([
+			{ type: "token.revoked", appId: h.seed.app.id, tokenIds: [a.id], reason: "logged_out" },
+		]);
 		await expectError(
 			await h.call("GET", "/v3.0/me", { token: a.authToken }),
 			401,
@@ -275,7 +277,7 @@ describe("DELETE /v3.0/me", () => {
 			"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
 			SESSION_NOT_FOUND,
 		);
-		expect(h.revocations).toHaveLength(1);
+		expect(h.eventsOf("token.revoked")).toHaveLength(1);
 	});
 });
 

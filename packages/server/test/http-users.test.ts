@@ -533,13 +533,15 @@ describe("PUT /v3/users/{uid}", () => {
 });
 
 describe("DELETE /v3/users/{uid}", () => {
-	test("a soft delete deactivates the user, keeps the tokens unusable and publishes a revocation", async () => {
+	test("a soft delete deactivates the user, keeps the tokens unusable and publishes user.deactivated", async () => {
 		const token = await mintToken(h, "superhero1");
 		const res = await h.call("DELETE", "/v3/users/SuperHero1", { key: h.seed.restApiKey });
 		await expectResponse(res, 200, {
 			data: { success: true, message: "User with superhero1 has been deleted successfully." },
 		});
-		expect(h.revocations).toEqual([{ appId: h.seed.app.id, uid: "superhero1", tokenIds: [], reason: "user_deleted" }]);
+		expect(h.eventsOf("token.revoked", "user.deactivated", "user.deleted")).toEqual([
+			{ type: "user.deactivated", appId: h.seed.app.id, uid: "superhero1" },
+		]);
 		await expectError(
 			await h.call("GET", "/v3.0/me", { token: token.authToken }),
 			401,
@@ -568,7 +570,7 @@ describe("DELETE /v3/users/{uid}", () => {
 		expect(((await readJSON(list)) as { data: unknown[] }).data).toEqual([]);
 	});
 
-	test("a permanent delete removes every token and publishes their ids", async () => {
+	test("a permanent delete removes every token and publishes user.deleted", async () => {
 		const a = await mintToken(h, "superhero1");
 		h.clock.advance(1);
 		const b = await mintToken(h, "superhero1");
@@ -576,14 +578,11 @@ describe("DELETE /v3/users/{uid}", () => {
 		await expectResponse(res, 200, {
 			data: { success: true, message: "User with superhero1 has been deleted successfully." },
 		});
-		expect(h.revocations).toHaveLength(1);
-		expect(h.revocations[0]).toEqual({
-			appId: h.seed.app.id,
-			uid: "superhero1",
-			tokenIds: expect.arrayContaining([a.id, b.id]),
-			reason: "user_deleted",
-		});
-		expect(h.revocations[0]?.tokenIds).toHaveLength(2);
+		// One event ends every session of the user: the cache drops them and their sockets close.
+		expect(h.eventsOf("token.revoked", "user.deactivated", "user.deleted")).toEqual([
+			{ type: "user.deleted", appId: h.seed.app.id, uid: "superhero1" },
+		]);
+		expect(await h.store.findExistingAuthTokenIds([a.id, b.id])).toEqual([]);
 		expect((await h.call("GET", "/v3.0/me", { token: a.authToken })).status).toBe(401);
 		expect((await h.call("GET", "/v3.0/me", { token: b.authToken })).status).toBe(401);
 	});
@@ -595,7 +594,7 @@ describe("DELETE /v3/users/{uid}", () => {
 			"ERR_UID_NOT_FOUND",
 			UID_NOT_FOUND("nobody"),
 		);
-		expect(h.revocations).toEqual([]);
+		expect(h.eventsOf("token.revoked", "user.deactivated", "user.deleted")).toEqual([]);
 	});
 
 	test("a malformed DELETE body is 400 and deletes nothing", async () => {

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { WebSocket } from "ws";
 import { readConfig } from "../src/config.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
-import { noRevocations, type Revocation } from "../src/domain/revocations.ts";
+import { noEvents } from "../src/events/bus.ts";
+import type { ChangeEvent } from "../src/events/change-event.ts";
 import type { SetTimer } from "../src/realtime/hub.ts";
 import { type RunningServer, startServer } from "../src/serve.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
@@ -119,7 +120,7 @@ let store: KyselyStore;
 let running: RunningServer;
 let seed: CreatedApp;
 let timers: ManualTimers;
-let recorded: Revocation[];
+let recorded: ChangeEvent[];
 let clock: ManualClock;
 let wsURL: string;
 
@@ -130,8 +131,10 @@ async function startWith(options: { store?: KyselyStore } = {}): Promise<void> {
 		store: options.store ?? store,
 		clock,
 		logger: pino({ level: "silent" }),
-		revocations: { publish: async (revocation) => void recorded.push(revocation) },
 		realtime: { setTimer: timers.set, heartbeatIntervalMs: 45_000 },
+	});
+	running.bus.subscribe((event) => {
+		if (event.type === "token.revoked") recorded.push(event);
 	});
 	wsURL = running.url.replace(/^http/, "ws");
 }
@@ -178,7 +181,7 @@ async function expectPong(client: TestClient): Promise<void> {
 describe.each(DIALECTS)("on %s", (dialect) => {
 	beforeEach(async () => {
 		store = await openTestStore(dialect);
-		seed = await createLatchkeyApp({ store, clock: new ManualClock(), revocations: noRevocations }, { name: "RT" });
+		seed = await createLatchkeyApp({ store, clock: new ManualClock(), events: noEvents }, { name: "RT" });
 		timers = new ManualTimers();
 		recorded = [];
 		clock = new ManualClock();
@@ -314,7 +317,9 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			await expectRevoked(target, "revoked", "token delete", startedAt);
 			await expectPong(sibling);
 			await expectPong(stranger);
-			expect(recorded).toEqual([{ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" }]);
+			expect(recorded).toEqual([
+				{ type: "token.revoked", appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" },
+			]);
 		});
 
 		test("deleting by token id (what list answers show) also closes the socket", async () => {
@@ -385,14 +390,20 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			const session = await login("superhero1");
 			const client = await connect("superhero1", session);
 			const startedAt = performance.now();
-			await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "expired" });
+			await running.bus.publish({
+				type: "token.revoked",
+				appId: seed.app.id,
+				tokenIds: [session.tokenId],
+				reason: "expired",
+			});
 			await expectRevoked(client, "expired", "bus publish", startedAt);
 		});
 
 		test("a revocation of another app's token id closes nothing", async () => {
 			const session = await login("superhero1");
 			const client = await connect("superhero1", session);
-			await running.revocationBus.publish({
+			await running.bus.publish({
+				type: "token.revoked",
 				appId: "otherapp",
 				tokenIds: [session.tokenId],
 				uid: "superhero1",
@@ -424,7 +435,12 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			await within(verifying, "verification to start");
 			expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
 			expect(running.hub.liveSocketCount(seed.app.id, "superhero1")).toBe(0);
-			await running.revocationBus.publish({ appId: seed.app.id, tokenIds: [session.tokenId], reason: "revoked" });
+			await running.bus.publish({
+				type: "token.revoked",
+				appId: seed.app.id,
+				tokenIds: [session.tokenId],
+				reason: "revoked",
+			});
 			release();
 			expect(await within(client.closed, "close")).toMatchObject({ code: 4001, reason: "revoked" });
 			expect(running.hub.liveTokenIds()).toEqual([]);

@@ -9,7 +9,7 @@ import { run as runDevCert } from "../src/cli/commands/dev-cert.ts";
 import type { CommandContext } from "../src/cli/context.ts";
 import { readConfig } from "../src/config.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
-import { noRevocations } from "../src/domain/revocations.ts";
+import { noEvents } from "../src/events/bus.ts";
 import { type RunningServer, startServer } from "../src/serve.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
 import { ManualClock } from "./harness.ts";
@@ -116,7 +116,7 @@ describe("HTTPS and WSS on one port", () => {
 		expect((await devCert(dataDir, [])).code).toBe(0);
 		ca = readFileSync(path.join(dataDir, "dev-cert.pem"));
 		store = await openTestStore("sqlite");
-		seed = await createLatchkeyApp({ store, clock: new ManualClock(), revocations: noRevocations }, { name: "TLS" });
+		seed = await createLatchkeyApp({ store, clock: new ManualClock(), events: noEvents }, { name: "TLS" });
 		const config = readConfig(
 			{
 				PORT: "0",

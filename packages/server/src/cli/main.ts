@@ -1,10 +1,9 @@
 import { readConfig } from "../config.ts";
 import { systemClock } from "../domain/clock.ts";
 import type { DomainDeps } from "../domain/deps.ts";
-import { noRevocations } from "../domain/revocations.ts";
+import { type EventBus, noEvents } from "../events/bus.ts";
+import { createPostgresEventBus } from "../events/postgres-bus.ts";
 import { openStore } from "../open-store.ts";
-import { createPostgresRevocationBus } from "../realtime/postgres-revocation-bus.ts";
-import type { RevocationBus } from "../realtime/revocation-bus.ts";
 import type { Store } from "../store/store.ts";
 import * as admin from "./commands/admin.ts";
 import * as apps from "./commands/apps.ts";
@@ -63,7 +62,7 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 		return 2;
 	}
 	let store: Store | null = null;
-	let bus: RevocationBus | null = null;
+	let bus: EventBus | null = null;
 	try {
 		const config = readConfig(io.env, io.cwd);
 		let domain: DomainDeps | null = null;
@@ -74,10 +73,10 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 			async openDomain() {
 				if (!domain) {
 					store = await openStore(config);
-					// On PostgreSQL the CLI's revocations reach every node's sockets at once; on SQLite the
-					// server's periodic re-check closes them.
-					bus = config.databaseURL ? await createPostgresRevocationBus({ url: config.databaseURL }) : null;
-					domain = { store, clock: systemClock, revocations: bus ?? noRevocations };
+					// On PostgreSQL the CLI's changes reach every node's caches and sockets at once; on SQLite the
+					// server notices the CLI's commits by itself (events/foreign-writes.ts).
+					bus = config.databaseURL ? await createPostgresEventBus({ url: config.databaseURL }) : null;
+					domain = { store, clock: systemClock, events: bus ?? noEvents };
 				}
 				return domain;
 			},
@@ -95,7 +94,7 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 		io.stderr(formatError(error));
 		return 1;
 	} finally {
-		await (bus as RevocationBus | null)?.close();
+		await (bus as EventBus | null)?.close();
 		await (store as Store | null)?.close();
 	}
 }

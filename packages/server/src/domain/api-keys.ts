@@ -97,6 +97,7 @@ export async function createApiKey(
 			`The allowed limit of ${MAX_API_KEYS_PER_APP} API keys for this app has been reached. Delete a key before creating another.`,
 		);
 	}
+	await deps.events.publish({ type: "apikey.created", appId, keyId: created.key.id });
 	return created;
 }
 
@@ -148,6 +149,7 @@ export async function updateApiKey(
 	refuseSelfAction(caller, key);
 	const updated = await deps.store.updateApiKey(appId, key.id, parsed);
 	if (!updated) throw apiKeyNotFound(reference);
+	await deps.events.publish({ type: "apikey.updated", appId, keyId: key.id });
 	return updated;
 }
 
@@ -160,5 +162,6 @@ export async function deleteApiKey(
 	const key = await getApiKey(deps, appId, reference);
 	refuseSelfAction(caller, key);
 	if (!(await deps.store.deleteApiKey(appId, key.id))) throw apiKeyNotFound(reference);
+	await deps.events.publish({ type: "apikey.deleted", appId, keyId: key.id });
 	return key;
 }

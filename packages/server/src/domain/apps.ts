@@ -79,6 +79,7 @@ function buildApp(deps: DomainDeps, input: unknown): CreatedApp & { keys: ApiKey
 export async function createApp(deps: DomainDeps, input: unknown): Promise<CreatedApp> {
 	const { keys, ...created } = buildApp(deps, input);
 	await deps.store.insertApp(created.app, keys, created.sampleUsers);
+	await deps.events.publish({ type: "app.created", appId: created.app.id });
 	return created;
 }
 
@@ -90,7 +91,9 @@ export async function createApp(deps: DomainDeps, input: unknown): Promise<Creat
  */
 export async function createFirstApp(deps: DomainDeps, input: unknown): Promise<CreatedApp | null> {
 	const { keys, ...created } = buildApp(deps, input);
-	return (await deps.store.insertFirstApp(created.app, keys, created.sampleUsers)) ? created : null;
+	if (!(await deps.store.insertFirstApp(created.app, keys, created.sampleUsers))) return null;
+	await deps.events.publish({ type: "app.created", appId: created.app.id });
+	return created;
 }
 
 export async function getApp(deps: DomainDeps, appId: string): Promise<AppRecord> {

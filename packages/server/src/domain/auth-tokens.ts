@@ -77,7 +77,10 @@ export async function createAuthToken(
 	};
 	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
 	if (evicted === null) throw uidNotFound(user.uid);
-	if (evicted.length > 0) await deps.revocations.publish({ appId, tokenIds: evicted, reason: "revoked" });
+	await deps.events.publish({ type: "token.created", appId, uid: user.uid, tokenId: token.id });
+	if (evicted.length > 0) {
+		await deps.events.publish({ type: "token.revoked", appId, tokenIds: evicted, reason: "revoked" });
+	}
 	return { token, plaintext: credential.plaintext };
 }
 
@@ -164,6 +167,7 @@ export async function updateAuthToken(
 	const token = await findUserAuthToken(deps, appId, uid, reference);
 	const updated = await deps.store.updateAuthToken(token.id, parsed);
 	if (!updated) throw authTokenNotFoundForUser(token.uid);
+	await deps.events.publish({ type: "token.updated", appId, tokenId: token.id });
 	return updated;
 }
 
@@ -180,13 +184,13 @@ export async function revokeAuthToken(
 	reason: "revoked" | "logged_out",
 ): Promise<void> {
 	if (!(await deps.store.deleteAuthToken(token.id))) throw authTokenNotFound();
-	await deps.revocations.publish({ appId: token.appId, tokenIds: [token.id], reason });
+	await deps.events.publish({ type: "token.revoked", appId: token.appId, tokenIds: [token.id], reason });
 }
 
 /** Revokes every token of a user; returns how many there were. */
 export async function flushAuthTokens(deps: DomainDeps, appId: string, uid: string): Promise<number> {
 	const user = await getActiveUser(deps, appId, uid);
 	const tokenIds = await deps.store.deleteUserAuthTokens(appId, user.uid);
-	await deps.revocations.publish({ appId, uid: user.uid, tokenIds, reason: "revoked" });
+	await deps.events.publish({ type: "token.revoked", appId, uid: user.uid, tokenIds, reason: "revoked" });
 	return tokenIds.length;
 }

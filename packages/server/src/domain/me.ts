@@ -1,5 +1,6 @@
-import type { AppRecord, Session, UserRecord } from "../store/store.ts";
-import { createAuthTokenSchema, revokeAuthToken, userAgentOf } from "./auth-tokens.ts";
+import { isDeepStrictEqual } from "node:util";
+import type { AppRecord, AuthTokenPatch, AuthTokenRecord, Session, UserRecord } from "../store/store.ts";
+import { createAuthTokenSchema, revokeAuthToken, touchSession, userAgentOf } from "./auth-tokens.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
 import { signRealtimeJWT } from "./jwt.ts";
@@ -68,6 +69,35 @@ export function presentMe(
 	};
 }
 
+// A value that cannot occur in a real answer marks where the presented token goes in a rendered body.
+const TOKEN_SLOT = "\u0000authToken\u0000";
+const TOKEN_SLOT_JSON = JSON.stringify(TOKEN_SLOT);
+
+/**
+ * The whole `/me` answer (`{"data": …}`) as JSON text: the parts that change only with an event (the user, the
+ * realtime JWT, settings) are rendered once per cached session and kept beside it; only the presented token is
+ * put in per request. The plaintext token itself is never kept.
+ */
+const renderedMe = new WeakMap<Session, { head: string; tail: string }>();
+
+export function renderMeBody(
+	app: AppRecord,
+	session: Session,
+	user: UserRecord,
+	presentedToken: string,
+	endpoint: PublicEndpoint,
+): string {
+	// Only the session's own user is what the cache keeps; a profile update's fresh user is rendered once.
+	let parts = user === session.user ? renderedMe.get(session) : undefined;
+	if (!parts) {
+		const json = JSON.stringify({ data: presentMe(app, session, user, TOKEN_SLOT, endpoint) });
+		const at = json.indexOf(TOKEN_SLOT_JSON);
+		parts = { head: json.slice(0, at), tail: json.slice(at + TOKEN_SLOT_JSON.length) };
+		if (user === session.user) renderedMe.set(session, parts);
+	}
+	return parts.head + JSON.stringify(presentedToken) + parts.tail;
+}
+
 /**
  * `PUT /me`: a login records the device facts on the token; a profile update changes the user, except
  * `role`, which only a REST API key may set.
@@ -78,15 +108,26 @@ export async function putMe(deps: DomainDeps, session: Session, body: Record<str
 	}
 	const parsed = parseInput(createAuthTokenSchema, body);
 	const userAgent = userAgentOf(parsed);
-	const updated = await deps.store.updateAuthToken(session.token.id, {
+	const patch: AuthTokenPatch = {
 		...(parsed.platform !== undefined && { platform: parsed.platform }),
 		...(parsed.deviceId !== undefined && { deviceId: parsed.deviceId }),
 		...(parsed.appInfo !== undefined && { appInfo: parsed.appInfo }),
 		...(userAgent !== null && { userAgent }),
-	});
-	if (!updated) throw new LatchkeyError("AUTH_ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
-	await deps.store.touchAuthToken(session.token.id, deps.clock.now());
+	};
+	// A device logging in again with the same facts (the common case) changes nothing worth a write.
+	if (changesToken(session.token, patch)) {
+		const updated = await deps.store.updateAuthToken(session.token.id, patch);
+		if (!updated) throw new LatchkeyError("AUTH_ERR_AUTH_TOKEN_NOT_FOUND", "The auth token does not exist.");
+		await deps.events.publish({ type: "token.updated", appId: session.token.appId, tokenId: session.token.id });
+	}
+	await touchSession(deps, session);
 	return session.user;
+}
+
+function changesToken(token: AuthTokenRecord, patch: AuthTokenPatch): boolean {
+	return (Object.keys(patch) as Array<keyof AuthTokenPatch>).some(
+		(field) => !isDeepStrictEqual(token[field], patch[field]),
+	);
 }
 
 /** `DELETE /me`: the token is destroyed permanently and its sockets close. */

@@ -31,7 +31,7 @@ export function parseCredential(prefix: string, value: string): { id: string; se
 
 /** Constant-time comparison prevents timing attacks on the stored hash. */
 export function verifySecret(secret: string, secretHash: string): boolean {
-	const actual = Buffer.from(hashSecret(secret), "hex");
+	const actual = createHash("sha256").update(secret).digest();
 	const expected = Buffer.from(secretHash, "hex");
 	return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

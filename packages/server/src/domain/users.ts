@@ -94,6 +94,7 @@ export async function createUser(
 			`The uid ${user.uid} already exists. Please use another uid or try after permanently deleting the user.`,
 		);
 	}
+	await deps.events.publish({ type: "user.created", appId, uid: user.uid });
 	return { user, withAuthToken: parsed.withAuthToken ?? false };
 }
 
@@ -136,6 +137,7 @@ export async function updateUser(
 	const patch = { ...fields, ...(options.allowRole !== false && role !== undefined && { role }) };
 	const updated = await deps.store.updateUser(appId, user.uid, { ...patch, updatedAt: deps.clock.now() }, unset);
 	if (!updated) throw uidNotFound(user.uid);
+	await deps.events.publish({ type: "user.updated", appId, uid: user.uid });
 	return updated;
 }
 
@@ -156,7 +158,7 @@ export async function deleteUser(
 	if (options.permanent) {
 		const tokenIds = await deps.store.deleteUser(appId, user.uid);
 		if (tokenIds === null) throw uidNotFound(user.uid);
-		await deps.revocations.publish({ appId, uid: user.uid, tokenIds, reason: "user_deleted" });
+		await deps.events.publish({ type: "user.deleted", appId, uid: user.uid });
 		return;
 	}
 	await deactivate(deps, appId, user.uid);
@@ -165,7 +167,7 @@ export async function deleteUser(
 /** A soft delete: the user stays stored but stops working, and their sockets close. */
 async function deactivate(deps: DomainDeps, appId: string, uid: string): Promise<void> {
 	await deps.store.setUserDeactivatedAt(appId, uid, deps.clock.now());
-	await deps.revocations.publish({ appId, uid, tokenIds: [], reason: "user_deleted" });
+	await deps.events.publish({ type: "user.deactivated", appId, uid });
 }
 
 /** CometChat's bulk bodies: `{"uidsToDeactivate": [...]}` and `{"uidsToActivate": [...]}`. */
@@ -206,6 +208,7 @@ export async function reactivateUsers(deps: DomainDeps, appId: string, input: un
 		const user = await deps.store.getUser(appId, uid);
 		if (!user || user.deactivatedAt === null) continue;
 		await deps.store.setUserDeactivatedAt(appId, uid, null);
+		await deps.events.publish({ type: "user.reactivated", appId, uid });
 		reactivated.push(uid);
 	}
 	return reactivated;

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { createDashboard } from "../dashboard/index.ts";
 import { LatchkeyError } from "../domain/errors.ts";
 import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
+import { apiCORS } from "./middleware/cors.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { authTokensRoutes } from "./routes/auth-tokens.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -15,41 +15,20 @@ import { usersRoutes } from "./routes/users.ts";
 /** CometChat: "The API limit for the POST request length is 10 KB." */
 export const MAX_BODY_BYTES = 10 * 1024;
 
-// The official SDK's headers, listed one by one: a `*` would not cover `Authorization`.
-const CORS_HEADERS = [
-	"appid",
-	"apikey",
-	"authtoken",
-	"resource",
-	"sdk",
-	"content-type",
-	"accept",
-	"authorization",
-	"onbehalfof",
-	"chatapiversion",
-	"settingshash",
-	"settingshashreceivedat",
-];
-
 /**
  * The whole HTTP surface as a `fetch(Request) → Response` app. Everything it needs comes in `deps`.
  *
  * @example
- * const app = createApp({ store, clock: systemClock, revocations, publicEndpoint, logger });
+ * const app = createApp({ store, clock: systemClock, events, publicEndpoint, logger });
  * const res = await app.request("/healthz");
  */
 export function createApp(deps: AppDeps): Hono<Env> {
 	const app = new Hono<Env>();
 
 	// CORS for the API the SDKs call from browsers; the dashboard is same-origin only.
-	const apiCORS = cors({
-		origin: "*",
-		allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-		allowHeaders: CORS_HEADERS,
-		maxAge: 86_400,
-	});
-	app.use("/v3/*", apiCORS);
-	app.use("/v3.0/*", apiCORS);
+	const cors = apiCORS();
+	app.use("/v3/*", cors);
+	app.use("/v3.0/*", cors);
 	app.use("*", accessLog(deps.logger));
 	const limitBody = bodyLimit({
 		maxSize: MAX_BODY_BYTES,

@@ -1,6 +1,6 @@
 // The close-code contract shared with the Latchkey SDK (docs/realtime.md); never renumber.
 
-/** The session ended on the server; the close reason is the domain's `RevocationReason`. Do not reconnect with it. */
+/** The session ended on the server; the close reason is the event's `RevocationReason`. Do not reconnect with it. */
 export const CLOSE_SESSION_REVOKED = 4001;
 /** The auth frame named no live session (bad or unknown JWT, revoked token, deactivated user). */
 export const CLOSE_AUTH_FAILED = 4002;

@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { DomainDeps } from "../domain/deps.ts";
 import { verifyRealtimeJWT } from "../domain/jwt.ts";
-import type { Revocation, RevocationPublisher, RevocationReason } from "../domain/revocations.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { BusEvent, RevocationReason } from "../events/change-event.ts";
 import {
 	CLOSE_AUTH_FAILED,
 	CLOSE_AUTH_TIMEOUT,
@@ -25,7 +26,6 @@ import {
 	peekRealtimeClaims,
 	readAuthFrame,
 } from "./frames.ts";
-import type { RevocationBus } from "./revocation-bus.ts";
 import { type LiveSocket, SocketRegistry } from "./socket-registry.ts";
 
 /** Schedules `callback` after `ms`; returns the function that cancels it. Tests inject one they fire by hand. */
@@ -54,16 +54,19 @@ export interface RealtimeHubOptions {
 export interface RealtimeHubDeps {
 	domain: DomainDeps;
 	logger: Logger;
-	/** When given, the hub closes sockets for every revocation on it until `close()`. */
-	bus?: RevocationBus;
+	/**
+	 * When given, the hub follows it until `close()`: revoked tokens and deactivated or deleted users lose their
+	 * sockets, and a `resync` (events may have been missed) re-checks every live socket against the store.
+	 */
+	bus?: EventBus;
 }
 
 /** This node's realtime endpoint: accepts the SDK's socket, keeps it alive, closes it when its session dies. */
-export interface RealtimeHub extends RevocationPublisher {
+export interface RealtimeHub {
 	/** The node server's `upgrade` listener. Only `/` is the realtime endpoint; other paths get 404. */
 	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-	/** Closes with 4001 every socket of the revoked tokens, or of the user when `uid` is set. */
-	publish(revocation: Revocation): Promise<void>;
+	/** Closes with 4001 the sockets an event ends; re-checks them all on `resync`. Returns how many closed. */
+	handleEvent(event: BusEvent): Promise<number>;
 	/** The token ids this node holds sockets for (authenticated or still verifying), for re-checks. */
 	liveTokenIds(): string[];
 	/** Closes with 4001 and `reason` every socket of these tokens; returns how many closed. */
@@ -102,7 +105,7 @@ function sameId(a: string | null, b: string): boolean {
 
 /**
  * Creates the hub. Wire it with `server.on("upgrade", hub.handleUpgrade)` and give it the bus the domain
- * publishes revocations to.
+ * publishes change events to.
  *
  * @example
  * const hub = createRealtimeHub({ domain, logger, bus });
@@ -203,7 +206,10 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		});
 	}
 
-	const unsubscribe = deps.bus?.subscribe((revocation) => hub.publish(revocation));
+	const unsubscribe = deps.bus?.subscribe(async (event) => {
+		const closed = await hub.handleEvent(event);
+		if (event.type === "resync" && closed > 0) log.info({ closed }, "closed sockets whose session ended elsewhere");
+	});
 	let cancelHeartbeat = (): void => {};
 	function scheduleHeartbeat(): void {
 		if (heartbeatIntervalMs <= 0 || closing) return;
@@ -238,15 +244,26 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			if (closing) return rejectUpgrade(socket, 503);
 			wss.handleUpgrade(request, socket, head, onConnection);
 		},
-		async publish(revocation) {
-			const matches = new Set<LiveSocket>();
-			for (const tokenId of revocation.tokenIds) {
-				for (const entry of registry.listByToken(tokenId)) if (entry.appId === revocation.appId) matches.add(entry);
+		async handleEvent(event) {
+			switch (event.type) {
+				case "resync":
+					return await hub.reconcile();
+				case "token.revoked": {
+					const matches = new Set<LiveSocket>();
+					for (const tokenId of event.tokenIds) {
+						for (const entry of registry.listByToken(tokenId)) if (entry.appId === event.appId) matches.add(entry);
+					}
+					if (event.uid !== undefined) {
+						for (const entry of registry.listByUser(event.appId, event.uid)) matches.add(entry);
+					}
+					return closeEntries(matches, event.reason);
+				}
+				case "user.deactivated":
+				case "user.deleted":
+					return closeEntries(registry.listByUser(event.appId, event.uid), "user_deleted");
+				default:
+					return 0;
 			}
-			if (revocation.uid !== undefined) {
-				for (const entry of registry.listByUser(revocation.appId, revocation.uid)) matches.add(entry);
-			}
-			closeEntries(matches, revocation.reason);
 		},
 		liveTokenIds: () => registry.listTokenIds(),
 		closeTokens(tokenIds, reason) {

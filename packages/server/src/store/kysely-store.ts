@@ -1,4 +1,4 @@
-import { type Kysely, Migrator, type Transaction } from "kysely";
+import { type Kysely, Migrator, sql, type Transaction } from "kysely";
 import * as apiKeys from "./api-keys.ts";
 import * as apps from "./apps.ts";
 import * as authTokens from "./auth-tokens.ts";
@@ -63,6 +63,12 @@ export class KyselyStore implements Store {
 
 	async close(): Promise<void> {
 		await this.db.destroy();
+	}
+
+	async readChangeCounter(): Promise<number | null> {
+		if (this.dialect !== "sqlite") return null;
+		const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(this.db);
+		return rows[0]?.data_version ?? null;
 	}
 
 	/** Runs a write whose statements must commit or roll back together. */

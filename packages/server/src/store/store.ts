@@ -120,6 +120,11 @@ export interface Store {
 	/** Brings the schema up to date; safe to call on every start and from several nodes. */
 	migrate(): Promise<void>;
 	close(): Promise<void>;
+	/**
+	 * A number that changes whenever another process commits to the same database (SQLite's `data_version`:
+	 * this store's own commits leave it alone); null on PostgreSQL, whose nodes announce changes themselves.
+	 */
+	readChangeCounter(): Promise<number | null>;
 
 	/** Creates an app with its first keys and users in one transaction. */
 	insertApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<void>;

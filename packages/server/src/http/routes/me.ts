@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { touchSession } from "../../domain/auth-tokens.ts";
-import { buildAppSettings, logout, presentMe, putMe } from "../../domain/me.ts";
+import { buildAppSettings, logout, putMe, renderMeBody } from "../../domain/me.ts";
 import { readJSONBody } from "../body.ts";
 import type { AppDeps, Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { requireSession } from "../middleware/auth.ts";
+
+const JSON_TYPE = { "content-type": "application/json" };
 
 /** The client-host endpoints the official SDK calls with its `authToken` header. */
 export function meRoutes(deps: AppDeps): Hono<Env> {
@@ -14,14 +16,18 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	router.get("/me", async (c) => {
 		const session = c.get("session");
 		await touchSession(deps, session);
-		return c.json({ data: presentMe(c.get("app"), session, session.user, c.get("authToken"), deps.publicEndpoint) });
+		return c.body(
+			renderMeBody(c.get("app"), session, session.user, c.get("authToken"), deps.publicEndpoint),
+			200,
+			JSON_TYPE,
+		);
 	});
 
 	// Both login(authToken) and updateCurrentUserDetails(user) arrive here; the body tells them apart.
 	router.put("/me", async (c) => {
 		const session = c.get("session");
 		const user = await putMe(deps, session, await readJSONBody(c));
-		return c.json({ data: presentMe(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint) });
+		return c.body(renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint), 200, JSON_TYPE);
 	});
 
 	router.delete("/me", async (c) => {

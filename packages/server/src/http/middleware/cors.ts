@@ -1,0 +1,38 @@
+import type { MiddlewareHandler } from "hono";
+import type { Env } from "../context.ts";
+
+// The official SDK's headers, listed one by one: a `*` would not cover `Authorization`.
+const CORS_HEADERS = [
+	"appid",
+	"apikey",
+	"authtoken",
+	"resource",
+	"sdk",
+	"content-type",
+	"accept",
+	"authorization",
+	"onbehalfof",
+	"chatapiversion",
+	"settingshash",
+	"settingshashreceivedat",
+];
+
+const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+	"access-control-allow-origin": "*",
+	"access-control-allow-methods": "GET,POST,PUT,DELETE,OPTIONS",
+	"access-control-allow-headers": CORS_HEADERS.join(","),
+	"access-control-max-age": "86400",
+};
+
+/**
+ * CORS for the API the SDKs call from browsers: any origin, no credentials (the API authenticates by header,
+ * never by cookie). A preflight is answered here; every other answer gets its header set before the route runs,
+ * so nothing touches the response afterwards (that would make the Node adapter build a full `Response`).
+ */
+export function apiCORS(): MiddlewareHandler<Env> {
+	return async (c, next) => {
+		if (c.req.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT_HEADERS });
+		c.header("access-control-allow-origin", "*");
+		await next();
+	};
+}
