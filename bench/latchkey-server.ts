@@ -5,7 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { type Credentials, ensureFirstApp } from "../packages/server/src/bootstrap.ts";
 import { systemClock } from "../packages/server/src/domain/clock.ts";
-import { noRevocations } from "../packages/server/src/domain/revocations.ts";
+import { noEvents } from "../packages/server/src/events/bus.ts";
 import { KyselyStore } from "../packages/server/src/store/kysely-store.ts";
 import { type ChildServer, startChild } from "./processes.ts";
 
@@ -96,7 +96,7 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 	await withStore(async (store) => {
 		await store.migrate();
 		await ensureFirstApp(
-			{ store, clock: systemClock, revocations: noRevocations },
+			{ store, clock: systemClock, events: noEvents },
 			{ dataDir, publicURL: "http://127.0.0.1" },
 		);
 	});
