@@ -95,10 +95,7 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 	};
 	await withStore(async (store) => {
 		await store.migrate();
-		await ensureFirstApp(
-			{ store, clock: systemClock, events: noEvents },
-			{ dataDir, publicURL: "http://127.0.0.1" },
-		);
+		await ensureFirstApp({ store, clock: systemClock, events: noEvents }, { dataDir, publicURL: "http://127.0.0.1" });
 	});
 	const credentials = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as Credentials;
 
