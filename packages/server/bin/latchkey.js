@@ -1,9 +1,26 @@
 #!/usr/bin/env node
-// The `latchkey` command: TypeScript sources run through tsx, no build step.
-import { register } from "tsx/esm/api";
+// The `latchkey` command runs the built CLI (dist/, plain JavaScript). `npm start` and `npm run build` keep that
+// build current; a checkout that was never built (e.g. installed with --ignore-scripts) is built here, once.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
-register();
-const { runCLI } = await import("../src/cli/main.ts");
+const CLI = new URL("../dist/cli/main.js", import.meta.url);
+
+if (!existsSync(CLI)) {
+	console.error("latchkey: packages/server/dist is missing; building it (npm run build)…");
+	const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+	const project = fileURLToPath(new URL("../tsconfig.build.json", import.meta.url));
+	// The compiler's output goes to stderr so that `--json` output on stdout stays parseable.
+	const build = spawnSync(process.execPath, [tsc, "-p", project], { stdio: ["ignore", 2, 2] });
+	if (build.status !== 0) {
+		console.error("latchkey: the build failed (see above)");
+		process.exit(1);
+	}
+}
+
+const { runCLI } = await import(CLI.href);
 process.exitCode = await runCLI(process.argv.slice(2), {
 	env: process.env,
 	cwd: process.cwd(),
