@@ -1,24 +1,49 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Credentials } from "../src/bootstrap.ts";
 import {
+	buildServer,
 	cliArgs,
 	findFreePort,
+	listProcessTree,
 	mainArgs,
 	makeTempDir,
+	readCommandLine,
 	requestJSON,
 	runProcess,
 	type ServerProcess,
 	startServerProcess,
+	startWithNpmStart,
 } from "./process.ts";
 
 describe("the real server process", () => {
 	const dataDir = makeTempDir("e2e");
 	const running: ServerProcess[] = [];
+	beforeAll(async () => {
+		await buildServer();
+	}, 60_000);
 	afterAll(async () => {
 		await Promise.all(running.map((server) => server.stop()));
 	});
+
+	test("npm start runs the built JavaScript with plain node: no tsx in any command line", async () => {
+		const port = await findFreePort();
+		const server = await startWithNpmStart({ PORT: String(port), LATCHKEY_DATA_DIR: makeTempDir("npm-start") });
+		running.push(server);
+		// The server itself, not npm or its shell; tsx in any of them would put a compiler back into start-up.
+		expect(server.pid).not.toBe(server.child.pid);
+		expect(readCommandLine(server.pid).join(" ")).not.toContain("tsx");
+		for (const pid of listProcessTree(Number(server.child.pid))) {
+			expect(readCommandLine(pid).join(" ")).not.toContain("tsx");
+		}
+		expect(readCommandLine(server.pid).at(-1)).toBe("packages/server/dist/main.js");
+		expect(await requestJSON(`http://127.0.0.1:${port}`, "GET", "/healthz", {})).toEqual({
+			status: 200,
+			json: { data: { status: "ok" } },
+		});
+		expect(await server.stop()).toBe(0);
+	}, 60_000);
 
 	test("walks the seed's flows over HTTP, survives a restart, and prints secrets only the first time", async () => {
 		const port = await findFreePort();

@@ -1,12 +1,35 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 
 export const SERVER_ROOT = path.resolve(import.meta.dirname, "..");
-const MAIN = path.join(SERVER_ROOT, "src", "main.ts");
+const REPO_ROOT = path.resolve(SERVER_ROOT, "..", "..");
+// The built server, as `npm start` runs it: plain JavaScript, no tsx.
+const MAIN = path.join(SERVER_ROOT, "dist", "main.js");
 const BIN = path.join(SERVER_ROOT, "bin", "latchkey.js");
+
+let building: Promise<void> | null = null;
+
+/**
+ * Builds the server into dist/ (`npm run build`), once per test file. The build is incremental, so on an
+ * up-to-date checkout it only checks (about 2 s) and rewrites nothing.
+ */
+export async function buildServer(): Promise<void> {
+	building ??= (async () => {
+		const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+		try {
+			await promisify(execFile)(process.execPath, [tsc, "-p", path.join(SERVER_ROOT, "tsconfig.build.json")]);
+		} catch (error) {
+			const output = (error as { stdout?: string }).stdout ?? "";
+			throw new Error(`the server build failed: ${output || String(error)}`);
+		}
+	})();
+	await building;
+}
 
 export function makeTempDir(prefix: string): string {
 	return mkdtempSync(path.join(tmpdir(), `latchkey-${prefix}-`));
@@ -32,7 +55,10 @@ function childEnv(env: Record<string, string>): Record<string, string | undefine
 }
 
 export interface ServerProcess {
+	/** What was spawned: the server itself, or `npm` for `startWithNpmStart`. */
 	child: ChildProcess;
+	/** The server's own pid: the process holding the listening socket. */
+	pid: number;
 	stdout(): string;
 	stderr(): string;
 	/** Resolves with the exit code. */
@@ -40,13 +66,41 @@ export interface ServerProcess {
 	stop(): Promise<number | null>;
 }
 
-/** Starts `main.ts` as a real process; resolves once it printed that it listens (or rejects when it exits). */
+/** Starts the built `main.js` as a real process; resolves once it printed that it listens (or rejects when it exits). */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-	const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+	await buildServer();
+	const child = spawn(process.execPath, [MAIN], {
 		cwd: SERVER_ROOT,
 		env: childEnv(env),
 		stdio: ["ignore", "pipe", "pipe"],
 	});
+	return await watchServer(child, () => child.pid ?? 0, timeoutMs);
+}
+
+/**
+ * Runs `npm start` from the repository root, as the README says, on `env.PORT`. npm runs the script through a
+ * shell, so the server is a grandchild; `pid` is found as the process that holds the listening socket.
+ */
+export async function startWithNpmStart(
+	env: Record<string, string> & { PORT: string },
+	timeoutMs = 60_000,
+): Promise<ServerProcess> {
+	// Variables an outer `npm test` exported (npm_config_*, npm_lifecycle_*) would steer the inner npm.
+	const inherited = Object.fromEntries(Object.entries(childEnv(env)).filter(([name]) => !name.startsWith("npm_")));
+	const child = spawn("npm", ["start"], { cwd: REPO_ROOT, env: inherited, stdio: ["ignore", "pipe", "pipe"] });
+	return await watchServer(
+		child,
+		() => {
+			const pid = findListeningPid(child.pid ?? 0, Number(env.PORT));
+			if (pid === null) throw new Error(`no process under npm (pid ${child.pid}) listens on port ${env.PORT}`);
+			return pid;
+		},
+		timeoutMs,
+	);
+}
+
+/** Collects the child's output and waits for the listening line; `findPid` names the server once it listens. */
+async function watchServer(child: ChildProcess, findPid: () => number, timeoutMs: number): Promise<ServerProcess> {
 	let out = "";
 	let err = "";
 	child.stdout?.on("data", (chunk: Buffer) => {
@@ -56,16 +110,6 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
 		err += chunk.toString();
 	});
 	const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-	const handle: ServerProcess = {
-		child,
-		stdout: () => out,
-		stderr: () => err,
-		exited,
-		async stop() {
-			child.kill("SIGTERM");
-			return await exited;
-		},
-	};
 	await new Promise<void>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms: ${err}`)), timeoutMs);
 		const onData = (): void => {
@@ -80,7 +124,76 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
 			reject(Object.assign(new Error(`server exited with ${code}: ${err}`), { code }));
 		});
 	});
-	return handle;
+	const pid = findPid();
+	return {
+		child,
+		pid,
+		stdout: () => out,
+		stderr: () => err,
+		exited,
+		async stop() {
+			// The server itself, not npm: npm's shell does not pass SIGTERM on, so it would outlive npm.
+			if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGTERM");
+			return await exited;
+		},
+	};
+}
+
+/** A process's command line (`/proc/<pid>/cmdline`), one entry per argument. */
+export function readCommandLine(pid: number): string[] {
+	return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+		.split("\0")
+		.filter((arg) => arg !== "");
+}
+
+/** `rootPid` and every process below it, parents first (Linux /proc). */
+export function listProcessTree(rootPid: number): number[] {
+	const parents = new Map<number, number>();
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			// The command name sits in parentheses and may contain spaces; the parent pid is the 2nd field after it.
+			parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+		} catch {
+			// The process ended between listing and reading.
+		}
+	}
+	const tree = [rootPid];
+	for (let index = 0; index < tree.length; index++) {
+		for (const [pid, parent] of parents) if (parent === tree[index]) tree.push(pid);
+	}
+	return tree;
+}
+
+/** The pid, in `rootPid`'s process tree, that holds the TCP socket listening on `port`; null when none does. */
+function findListeningPid(rootPid: number, port: number): number | null {
+	const inodes = new Set<string>();
+	for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+		for (const line of readFileSync(table, "utf8").trim().split("\n").slice(1)) {
+			const fields = line.trim().split(/\s+/);
+			const localPort = Number.parseInt(fields[1]?.split(":")[1] ?? "", 16);
+			// State 0A is LISTEN; the 10th field is the socket's inode.
+			if (fields[3] === "0A" && localPort === port && fields[9]) inodes.add(fields[9]);
+		}
+	}
+	for (const pid of listProcessTree(rootPid)) {
+		let fds: string[] = [];
+		try {
+			fds = readdirSync(`/proc/${pid}/fd`);
+		} catch {
+			continue;
+		}
+		for (const fd of fds) {
+			try {
+				const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+				if (inode && inodes.has(inode)) return pid;
+			} catch {
+				// The descriptor was closed between listing and reading.
+			}
+		}
+	}
+	return null;
 }
 
 /** Runs a process to completion (bounded); for start-up failures and the CLI. */
@@ -108,8 +221,9 @@ export async function runProcess(
 	return { code, stdout, stderr };
 }
 
+/** `node` arguments that run the built server (call `buildServer()` first). */
 export function mainArgs(): string[] {
-	return ["--import", "tsx", MAIN];
+	return [MAIN];
 }
 
 export function cliArgs(...args: string[]): string[] {
