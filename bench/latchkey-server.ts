@@ -1,17 +1,37 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { type Credentials, ensureFirstApp } from "../packages/server/src/bootstrap.ts";
 import { systemClock } from "../packages/server/src/domain/clock.ts";
 import { noEvents } from "../packages/server/src/events/bus.ts";
 import { KyselyStore } from "../packages/server/src/store/kysely-store.ts";
-import { type ChildServer, startChild } from "./processes.ts";
+import { type ChildServer, REPO_ROOT, startChild } from "./processes.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
-const SERVER_ENTRY = "packages/server/src/main.ts";
+// The built server, as `npm start` runs it (plain node, no tsx); `buildServer()` brings it up to date.
+const SERVER_ENTRY = "packages/server/dist/main.js";
+
+let building: Promise<void> | null = null;
+
+/** `npm run build` of the server, once per bench process (incremental: seconds when nothing changed). */
+async function buildServer(): Promise<void> {
+	building ??= (async () => {
+		const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+		const project = path.join(REPO_ROOT, "packages/server/tsconfig.build.json");
+		try {
+			await promisify(execFile)(process.execPath, [tsc, "-p", project]);
+		} catch (error) {
+			throw new Error(`the server build failed: ${(error as { stdout?: string }).stdout || String(error)}`);
+		}
+	})();
+	await building;
+}
 
 /**
  * One Latchkey deployment for the bench: a fresh data dir (and, on PostgreSQL, a fresh database), the first
@@ -107,6 +127,7 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 		server: null,
 		baseURL: "",
 		start: async () => {
+			await buildServer();
 			const env: Record<string, string> = {
 				PATH: process.env.PATH ?? "",
 				HOME: process.env.HOME ?? os.tmpdir(),

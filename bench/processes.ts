@@ -19,7 +19,7 @@ export interface ChildServer {
 }
 
 export interface StartOptions {
-	/** A TypeScript or JavaScript entry, relative to the repo root. */
+	/** A TypeScript entry (run through tsx) or a JavaScript one (plain node), relative to the repo root. */
 	entry: string;
 	env: Record<string, string>;
 	/** Matches a stdout line; its first group becomes `ready`. */
@@ -31,13 +31,15 @@ export interface StartOptions {
 }
 
 /**
- * Starts `node --import tsx <entry>` directly (not the `tsx` wrapper, which forks a second process), so the pid
- * is the server's own: RSS and CPU read from /proc are the server's, and `--cpu-prof` profiles it.
+ * Starts `node <entry>` for a built JavaScript entry, `node --import tsx <entry>` for a TypeScript one: directly
+ * (not the `tsx` wrapper, which forks a second process), so the pid is the server's own: RSS and CPU read from
+ * /proc are the server's, and `--cpu-prof` profiles it.
  */
 export async function startChild(options: StartOptions): Promise<ChildServer> {
+	const loader = options.entry.endsWith(".ts") ? ["--import", "tsx"] : [];
 	const child = spawn(
 		process.execPath,
-		[...(options.nodeFlags ?? []), "--import", "tsx", options.entry, ...(options.args ?? [])],
+		[...(options.nodeFlags ?? []), ...loader, options.entry, ...(options.args ?? [])],
 		{ cwd: REPO_ROOT, env: options.env, stdio: ["ignore", "pipe", "pipe", ...(options.ipc ? ["ipc" as const] : [])] },
 	);
 	const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
