@@ -132,4 +132,31 @@ describe.skipIf(!url)("PostgreSQL event bus (DATABASE_URL)", () => {
 		await a.publish(revocation);
 		expect(await arrived).toEqual(revocation);
 	});
+
+	test("a listener that stops hearing its own heartbeat is treated as lost: not live, then a resync", async () => {
+		const clients: pg.Client[] = [];
+		const errors: unknown[] = [];
+		let reconnected: () => void = () => {};
+		const reconnect = new Promise<void>((resolve) => {
+			reconnected = resolve;
+		});
+		const b = await createPostgresEventBus({
+			url: url as string,
+			heartbeatIntervalMs: 50,
+			onListening: (client) => clients.push(client),
+			onReconnect: () => reconnected(),
+			onError: (error) => errors.push(error),
+		});
+		buses.push(b);
+		const seen: Array<{ event: BusEvent; live: boolean }> = [];
+		b.subscribe((event) => void seen.push({ event, live: b.isLive() }));
+		// The connection stays open but nothing it receives is read any more: a silent, half-dead channel.
+		const stalled = clients[0] as unknown as { connection: { stream: { pause(): void } } };
+		stalled.connection.stream.pause();
+		await reconnect;
+		expect(seen).toEqual([{ event: { type: "resync" }, live: false }]);
+		expect(clients).toHaveLength(2);
+		expect(b.isLive()).toBe(true);
+		expect(errors).toContainEqual(new Error("event bus: the listening connection stopped hearing its own heartbeat"));
+	});
 });

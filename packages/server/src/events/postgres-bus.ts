@@ -8,14 +8,23 @@ const CHANNEL = "latchkey_events";
 const MAX_PAYLOAD_BYTES = 7000;
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface PostgresEventBusOptions {
 	url: string;
 	/** Called after the listening connection came back (subscribers got a `resync` first). */
 	onReconnect?(): void | Promise<void>;
 	onError?(error: unknown): void;
+	/**
+	 * How often the bus sends itself an empty NOTIFY through the database. A listener that has not heard its own
+	 * heartbeat for two intervals is treated as lost (not live, reconnect), so a connection that died without a
+	 * word (a half-open TCP connection, a stalled proxy) cannot keep a node answering from a stale cache for long.
+	 */
+	heartbeatIntervalMs?: number;
 	/** Replaceable for tests. */
 	setTimer?(callback: () => void, ms: number): ReturnType<typeof setTimeout>;
+	/** For tests: each listening connection once it listens. */
+	onListening?(client: pg.Client): void;
 }
 
 interface Envelope {
@@ -91,13 +100,20 @@ export async function createPostgresEventBus(options: PostgresEventBusOptions): 
 	let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
 	let pending: ChangeEvent[] = [];
 	let pendingSent: Promise<void> | null = null;
+	const heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+	let heardAt = Date.now();
+	let heartbeatTimer: ReturnType<typeof setInterval> | null = null;
 
 	const connect = async (): Promise<pg.Client> => {
 		const client = new pg.Client({ connectionString: options.url, keepAlive: true });
 		client.on("notification", (message) => {
 			const envelope = parseEnvelope(message.payload);
-			// Our own events were delivered locally when published.
-			if (!envelope || envelope.node === node) return;
+			if (!envelope) return;
+			// Our own events were delivered locally when published; hearing them proves the channel works.
+			if (envelope.node === node) {
+				heardAt = Date.now();
+				return;
+			}
 			for (const value of envelope.events) {
 				const event = parseChangeEvent(value);
 				if (event) void local.deliver(event);
@@ -112,6 +128,8 @@ export async function createPostgresEventBus(options: PostgresEventBusOptions): 
 		await client.query(`LISTEN ${CHANNEL}`);
 		listener = client;
 		attempt = 0;
+		heardAt = Date.now();
+		options.onListening?.(client);
 		return client;
 	};
 
@@ -156,6 +174,20 @@ export async function createPostgresEventBus(options: PostgresEventBusOptions): 
 
 	await connect();
 	live = true;
+	const heartbeat = `{"node":${JSON.stringify(node)},"events":[]}`;
+	heartbeatTimer = setInterval(() => {
+		const client = listener;
+		if (!client) return;
+		if (Date.now() - heardAt > 2 * heartbeatIntervalMs) {
+			options.onError?.(new Error("event bus: the listening connection stopped hearing its own heartbeat"));
+			scheduleReconnect(client);
+			return;
+		}
+		publisher.query("select pg_notify($1, $2)", [CHANNEL, heartbeat]).catch((error: unknown) => {
+			options.onError?.(error);
+		});
+	}, heartbeatIntervalMs);
+	heartbeatTimer.unref();
 
 	return {
 		async publish(event: ChangeEvent): Promise<void> {
@@ -174,6 +206,7 @@ export async function createPostgresEventBus(options: PostgresEventBusOptions): 
 			closed = true;
 			live = false;
 			if (reconnectTimer) clearTimeout(reconnectTimer);
+			if (heartbeatTimer) clearInterval(heartbeatTimer);
 			const client = listener;
 			listener = null;
 			await Promise.allSettled([client?.end(), publisher.end(), local.close()]);
