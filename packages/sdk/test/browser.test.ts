@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readConfig } from "../../server/src/config.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../../server/src/domain/apps.ts";
 import { systemClock } from "../../server/src/domain/clock.ts";
-import { noRevocations } from "../../server/src/domain/revocations.ts";
+import { noEvents } from "../../server/src/events/bus.ts";
 import { type RunningServer, startServer } from "../../server/src/serve.ts";
 import type { KyselyStore } from "../../server/src/store/kysely-store.ts";
 import { openTestStore } from "../../server/test/stores.ts";
@@ -79,7 +79,7 @@ let browser: Browser;
 beforeAll(async () => {
 	if (skip) return;
 	store = await openTestStore("sqlite");
-	seed = await createLatchkeyApp({ store, clock: systemClock, revocations: noRevocations }, { name: "Browser app" });
+	seed = await createLatchkeyApp({ store, clock: systemClock, events: noEvents }, { name: "Browser app" });
 	const port = await getFreePort();
 	const config = readConfig({ PORT: String(port), LATCHKEY_LOG_LEVEL: "silent" }, process.cwd());
 	running = await startServer({ config, store, clock: systemClock, logger: pino({ level: "silent" }) });

@@ -132,8 +132,13 @@ describe("login(uid, authKey)", () => {
 		expect(server.requests[2]?.headers.authtoken).toBe(first.getAuthToken());
 		expect(await getTokenStatus(server.h, first.getAuthToken() ?? "")).toBe(401);
 		expect(await getTokenStatus(server.h, second.getAuthToken() ?? "")).toBe(200);
-		expect(server.h.revocations).toEqual([
-			{ appId: server.h.seed.app.id, tokenIds: [first.getAuthToken()?.split(".")[0]], reason: "logged_out" },
+		expect(server.h.eventsOf("token.revoked")).toEqual([
+			{
+				type: "token.revoked",
+				appId: server.h.seed.app.id,
+				tokenIds: [first.getAuthToken()?.split(".")[0]],
+				reason: "logged_out",
+			},
 		]);
 		expect((await CometChat.getLoggedinUser())?.getUid()).toBe("superhero2");
 		expect(events).toEqual([["loginSuccess", "superhero1"], ["logoutSuccess"], ["loginSuccess", "superhero2"]]);

@@ -5,7 +5,7 @@ import { WebSocket } from "ws";
 import { readConfig } from "../../server/src/config.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../../server/src/domain/apps.ts";
 import { systemClock } from "../../server/src/domain/clock.ts";
-import { noRevocations } from "../../server/src/domain/revocations.ts";
+import { noEvents } from "../../server/src/events/bus.ts";
 import { type RunningServer, startServer } from "../../server/src/serve.ts";
 import type { KyselyStore } from "../../server/src/store/kysely-store.ts";
 import { openTestStore } from "../../server/test/stores.ts";
@@ -34,7 +34,7 @@ let events: LoginEventRecord[];
 
 beforeEach(async () => {
 	store = await openTestStore("sqlite");
-	seed = await createLatchkeyApp({ store, clock: systemClock, revocations: noRevocations }, { name: "SDK app" });
+	seed = await createLatchkeyApp({ store, clock: systemClock, events: noEvents }, { name: "SDK app" });
 	const port = await getFreePort();
 	const config = readConfig({ PORT: String(port), LATCHKEY_LOG_LEVEL: "silent" }, process.cwd());
 	running = await startServer({ config, store, clock: systemClock, logger: pino({ level: "silent" }) });
