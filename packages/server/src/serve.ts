@@ -9,9 +9,9 @@ import type { Clock } from "./domain/clock.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 import { parsePublicEndpoint } from "./domain/me.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
-import { createApp } from "./http/app.ts";
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
 import type { Store } from "./store/store.ts";
+import { createWebApp } from "./web-app.ts";
 
 export interface RunningServer {
 	/** The address actually bound, e.g. http://127.0.0.1:54321 (useful with PORT=0). */
@@ -54,7 +54,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		onError: (error) => deps.logger.error({ err: error }, "write-behind failed"),
 	});
 	const domain: DomainDeps = { store: cache.store, clock: deps.clock, events: bus };
-	const app = createApp({
+	const app = createWebApp({
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
 		logger: deps.logger,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { ensureSetupLink } from "../src/dashboard/setup-link.ts";
 import { createUser } from "../src/domain/users.ts";
-import { createApp } from "../src/http/app.ts";
+import { createWebApp } from "../src/web-app.ts";
 import { createDashboardHarness, csrfTokenOf, type DashboardHarness, OPERATOR } from "./dashboard-support.ts";
 
 let h: DashboardHarness;
@@ -456,7 +456,7 @@ describe("pages", () => {
 			calls.push([appId, uid]);
 			return 7;
 		};
-		const wired = createApp({ ...h.dashboardDeps, dashboard: { ...h.dashboardDeps.dashboard, liveSocketCount } });
+		const wired = createWebApp({ ...h.dashboardDeps, dashboard: { ...h.dashboardDeps.dashboard, liveSocketCount } });
 		const cookie = `latchkey_session=${browser.cookies.get("latchkey_session")}`;
 		const page = await (await wired.request(`/dashboard/apps/${h.seed.app.id}`, { headers: { cookie } })).text();
 		expect(page).toContain('<span class="n">7</span>');

@@ -1,7 +1,7 @@
 import type { PasswordHasher } from "../src/domain/operator-passwords.ts";
 import { createOperator } from "../src/domain/operators.ts";
-import { createApp } from "../src/http/app.ts";
-import type { AppDeps } from "../src/http/context.ts";
+import type { AppDeps } from "../src/web/deps.ts";
+import { createWebApp } from "../src/web-app.ts";
 import { createHarness, type Harness } from "./harness.ts";
 
 /** Fast and obviously fake: route tests check the rules around the hash, not Argon2 itself. */
@@ -16,7 +16,7 @@ export const OPERATOR = { email: "ops@example.test", password: "correct horse ba
 /** A cookie jar over `app.request`, sending the Origin a browser would. */
 export class TestBrowser {
 	readonly cookies = new Map<string, string>();
-	constructor(private readonly app: ReturnType<typeof createApp>) {}
+	constructor(private readonly app: ReturnType<typeof createWebApp>) {}
 
 	async get(path: string): Promise<Response> {
 		return await this.send(path, { method: "GET" });
@@ -70,7 +70,7 @@ export function csrfTokenOf(page: string): string {
 }
 
 export interface DashboardHarness extends Harness {
-	dashboardApp: ReturnType<typeof createApp>;
+	dashboardApp: ReturnType<typeof createWebApp>;
 	dashboardDeps: AppDeps;
 	browser(): TestBrowser;
 }
@@ -85,6 +85,6 @@ export async function createDashboardHarness(
 		dashboard: { passwordHasher: FAST_HASHER, ...(options.publicURL && { publicURL: options.publicURL }) },
 	};
 	if (options.withOperator !== false) await createOperator(dashboardDeps, FAST_HASHER, OPERATOR);
-	const dashboardApp = createApp(dashboardDeps);
+	const dashboardApp = createWebApp(dashboardDeps);
 	return { ...h, dashboardApp, dashboardDeps, browser: () => new TestBrowser(dashboardApp) };
 }

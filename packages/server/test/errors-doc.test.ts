@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { ERROR_STATUS } from "../src/http/errors.ts";
+import { ERROR_STATUS } from "../src/web/error-status.ts";
 
 const DOC_PATH = fileURLToPath(new URL("../../../docs/errors.md", import.meta.url));
 

@@ -6,9 +6,9 @@ import type { DomainDeps } from "../src/domain/deps.ts";
 import { parsePublicEndpoint } from "../src/domain/me.ts";
 import { createLocalEventBus, type LocalEventBus } from "../src/events/bus.ts";
 import type { ChangeEvent } from "../src/events/change-event.ts";
-import { createApp } from "../src/http/app.ts";
-import type { AppDeps } from "../src/http/context.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
+import type { AppDeps } from "../src/web/deps.ts";
+import { createWebApp } from "../src/web-app.ts";
 import { openTestStore } from "./stores.ts";
 
 /**
@@ -29,7 +29,7 @@ export class ManualClock implements Clock {
 }
 
 export interface Harness {
-	app: ReturnType<typeof createApp>;
+	app: ReturnType<typeof createWebApp>;
 	deps: AppDeps;
 	clock: ManualClock;
 	/** The store itself; writes made here publish no events (the app's domain reads through `cache`). */
@@ -70,7 +70,7 @@ export async function createHarness(
 		logger: pino({ level: "silent" }),
 	};
 	const seed = await createLatchkeyApp(domain, { name: "Test app" });
-	const app = createApp(deps);
+	const app = createWebApp(deps);
 	return {
 		app,
 		deps,

@@ -2,7 +2,7 @@ import { html } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LatchkeyError } from "../domain/errors.ts";
 import type { OperatorSession } from "../domain/operator-sessions.ts";
-import { ERROR_STATUS } from "../http/errors.ts";
+import { ERROR_STATUS } from "../web/error-status.ts";
 import { BASE, type FieldErrors, type Html, renderPage } from "./layout.ts";
 
 /** A LatchkeyError as a form shows it: its message, per-field messages, and the status of the one table. */

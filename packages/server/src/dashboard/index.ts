@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import type { AppDeps } from "../http/context.ts";
+import type { AppDeps } from "../web/deps.ts";
 import { renderErrorPage, showError } from "./errors.ts";
 import { SECURITY_HEADERS } from "./layout.ts";
 import { appsPages } from "./pages/apps.ts";

@@ -6,7 +6,7 @@ import {
 	validateOperatorSession,
 	verifyCSRFToken,
 } from "../domain/operator-sessions.ts";
-import type { AppDeps } from "../http/context.ts";
+import type { AppDeps } from "../web/deps.ts";
 import { BASE } from "./layout.ts";
 
 export interface DashboardEnv {

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createDashboard } from "../dashboard/index.ts";
 import { LatchkeyError } from "../domain/errors.ts";
-import type { AppDeps, Env } from "./context.ts";
+import type { AppDeps } from "../web/deps.ts";
+import type { Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
@@ -16,7 +16,9 @@ import { usersRoutes } from "./routes/users.ts";
 export const MAX_BODY_BYTES = 10 * 1024;
 
 /**
- * The whole HTTP surface as a `fetch(Request) → Response` app. Everything it needs comes in `deps`.
+ * The REST API (`/v3`, `/v3.0`, `/healthz`) as a `fetch(Request) → Response` app, with its access log, body
+ * limit and error envelope. Everything it needs comes in `deps`. The server mounts the dashboard beside it
+ * (src/web-app.ts).
  *
  * @example
  * const app = createApp({ store, clock: systemClock, events, publicEndpoint, logger });
@@ -58,7 +60,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
 	// The REST docs say /v3; the SDK says /v3.0. Both are the same API.
 	app.route("/v3", v3);
 	app.route("/v3.0", v3);
-	app.route("/dashboard", createDashboard(deps));
 
 	app.notFound((c) =>
 		errorResponse(

@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { type CreatedApp, createApp, listApps, REGIONS } from "../../domain/apps.ts";
 import { getAppOverview } from "../../domain/operator-overview.ts";
-import type { AppDeps } from "../../http/context.ts";
 import type { AppRecord } from "../../store/store.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { type ShownError, showError } from "../errors.ts";
 import {
 	appPath,

@@ -7,7 +7,7 @@ import { argon2PasswordHasher, type PasswordHasher } from "../../domain/operator
 import { createOperatorSession, deleteOperatorSession } from "../../domain/operator-sessions.ts";
 import { completeSetup, isSetupTokenUsable } from "../../domain/operator-setup.ts";
 import { MIN_PASSWORD_LENGTH, signInOperator } from "../../domain/operators.ts";
-import type { AppDeps } from "../../http/context.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import {
 	BASE,
 	csrfField,

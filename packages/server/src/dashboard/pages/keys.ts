@@ -3,8 +3,8 @@ import { html } from "hono/html";
 import { createApiKey, deleteApiKey, listApiKeys, MAX_API_KEYS_PER_APP } from "../../domain/api-keys.ts";
 import { getApp } from "../../domain/apps.ts";
 import { maskCredential } from "../../domain/secrets.ts";
-import type { AppDeps } from "../../http/context.ts";
 import type { ApiKeyRecord, AppRecord } from "../../store/store.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { type ShownError, showError } from "../errors.ts";
 import {
 	appPath,

@@ -4,8 +4,8 @@ import { getApp } from "../../domain/apps.ts";
 import { createAuthToken, deleteAuthToken, flushAuthTokens, listAuthTokens } from "../../domain/auth-tokens.ts";
 import { maskCredential } from "../../domain/secrets.ts";
 import { getActiveUser } from "../../domain/users.ts";
-import type { AppDeps } from "../../http/context.ts";
 import type { AppRecord, AuthTokenRecord, UserRecord } from "../../store/store.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { type ShownError, showError } from "../errors.ts";
 import {
 	appPath,

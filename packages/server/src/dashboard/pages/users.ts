@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { getApp } from "../../domain/apps.ts";
 import { createUser, deleteUser, getActiveUser, listUsers, updateUser } from "../../domain/users.ts";
-import type { AppDeps } from "../../http/context.ts";
 import type { AppRecord, UserRecord } from "../../store/store.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { type ShownError, showError } from "../errors.ts";
 import {
 	appPath,

@@ -3,7 +3,8 @@ import { authenticateApiKey, requireScope } from "../../domain/api-keys.ts";
 import { verifyAuthToken } from "../../domain/auth-tokens.ts";
 import { authTokenNotFound, LatchkeyError } from "../../domain/errors.ts";
 import type { KeyScope } from "../../store/store.ts";
-import type { AppDeps, Env } from "../context.ts";
+import type { AppDeps } from "../../web/deps.ts";
+import type { Env } from "../context.ts";
 
 /**
  * Picks the app from the `appid` header, or from the first host label as in `{appId}.api-us.cometchat.io`

@@ -3,8 +3,9 @@ import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey } from
 import { presentApiKey, presentPagination } from "../../domain/presenters.ts";
 import { maskCredential } from "../../domain/secrets.ts";
 import type { ApiKeyQuery } from "../../store/store.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
-import type { AppDeps, Env } from "../context.ts";
+import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { parsePageParams } from "../query.ts";

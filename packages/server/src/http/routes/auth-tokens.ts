@@ -9,8 +9,9 @@ import {
 } from "../../domain/auth-tokens.ts";
 import { presentAuthToken, presentPagination } from "../../domain/presenters.ts";
 import { maskCredential } from "../../domain/secrets.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
-import type { AppDeps, Env } from "../context.ts";
+import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { parsePageParams } from "../query.ts";

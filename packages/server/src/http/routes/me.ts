@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { touchSession } from "../../domain/auth-tokens.ts";
 import { buildAppSettings, logout, putMe, renderMeBody } from "../../domain/me.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
-import type { AppDeps, Env } from "../context.ts";
+import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { requireSession } from "../middleware/auth.ts";
 

@@ -11,8 +11,9 @@ import {
 	updateUser,
 } from "../../domain/users.ts";
 import type { UserQuery } from "../../store/store.ts";
+import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
-import type { AppDeps, Env } from "../context.ts";
+import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { parseBooleanParam, parseListParam, parsePageParams } from "../query.ts";

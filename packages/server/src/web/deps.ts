@@ -1,0 +1,22 @@
+import type { Logger } from "pino";
+import type { DomainDeps } from "../domain/deps.ts";
+import type { PublicEndpoint } from "../domain/me.ts";
+import type { PasswordHasher } from "../domain/operator-passwords.ts";
+
+/** What the admin console needs beyond the REST API's deps; every field has a default. */
+export interface DashboardOptions {
+	/** LATCHKEY_PUBLIC_URL. Forms from its origin are accepted, and https makes the cookie `Secure`. */
+	publicURL?: string;
+	/** Argon2id with OWASP's parameters unless a test injects a fast one. */
+	passwordHasher?: PasswordHasher;
+	/** Open realtime sockets of an app (or of one user of it); the pages show "—" without it. */
+	liveSocketCount?: (appId: string, uid?: string) => number | Promise<number>;
+}
+
+/** What the HTTP side of the server (the REST API and the dashboard) is built from. */
+export interface AppDeps extends DomainDeps {
+	publicEndpoint: PublicEndpoint;
+	logger: Logger;
+	/** The admin console's options (public URL, password hasher, live-socket counts); all optional. */
+	dashboard?: DashboardOptions;
+}
