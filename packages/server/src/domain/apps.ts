@@ -96,8 +96,14 @@ export async function createFirstApp(deps: DomainDeps, input: unknown): Promise<
 	return created;
 }
 
+/** The app with this id, or null. On the hot path: the promise is passed through, not awaited again. */
+export function findApp(deps: DomainDeps, appId: string): Promise<AppRecord | null> {
+	return deps.store.getApp(appId);
+}
+
+/** Like findApp, but throws AUTH_ERR_INVALID_APPID. */
 export async function getApp(deps: DomainDeps, appId: string): Promise<AppRecord> {
-	const app = await deps.store.getApp(appId);
+	const app = await findApp(deps, appId);
 	if (!app) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${appId} does not exist.`);
 	return app;
 }

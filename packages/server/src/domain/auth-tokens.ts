@@ -171,10 +171,21 @@ export async function updateAuthToken(
 	return updated;
 }
 
-/** Revokes one token permanently; its sockets close. */
-export async function deleteAuthToken(deps: DomainDeps, appId: string, uid: string, reference: string): Promise<void> {
+/**
+ * Revokes one token of a user, named by its full value or its id; its sockets close. Returns the token revoked.
+ *
+ * @example
+ * const token = await deleteAuthToken(deps, appId, "alice", "lkat_…");
+ */
+export async function deleteAuthToken(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	reference: string,
+): Promise<AuthTokenRecord> {
 	const token = await findUserAuthToken(deps, appId, uid, reference);
 	await revokeAuthToken(deps, token, "revoked");
+	return token;
 }
 
 /** Deletes a token the caller already holds (logout, or a verified reference). */

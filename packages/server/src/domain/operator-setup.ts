@@ -8,6 +8,11 @@ export const SETUP_TOKEN_PREFIX = "lkst_";
 /** A setup link printed at start-up works for a day; every start without an operator prints a new one. */
 export const SETUP_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** True while no operator exists: the console is waiting for its first-run setup. */
+export async function isSetupPending(deps: DomainDeps): Promise<boolean> {
+	return (await deps.store.countOperators()) === 0;
+}
+
 /**
  * On an install with no operator yet, mints a one-time setup token (stored hashed) and returns it;
  * null once any operator exists.
@@ -16,7 +21,7 @@ export const SETUP_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
  * const token = await issueSetupToken(deps);
  */
 export async function issueSetupToken(deps: DomainDeps): Promise<string | null> {
-	if ((await deps.store.countOperators()) > 0) return null;
+	if (!(await isSetupPending(deps))) return null;
 	const now = deps.clock.now();
 	const credential = generateCredential(SETUP_TOKEN_PREFIX);
 	await deps.store.insertSetupToken({
@@ -34,7 +39,7 @@ export async function isSetupTokenUsable(deps: DomainDeps, token: string): Promi
 	if (!parsed) return false;
 	const stored = await deps.store.getSetupToken(parsed.id);
 	if (!stored || !verifySecret(parsed.secret, stored.secretHash)) return false;
-	return stored.expiresAt > deps.clock.now() && (await deps.store.countOperators()) === 0;
+	return stored.expiresAt > deps.clock.now() && (await isSetupPending(deps));
 }
 
 /**

@@ -213,3 +213,15 @@ export async function reactivateUsers(deps: DomainDeps, appId: string, input: un
 	}
 	return reactivated;
 }
+
+/**
+ * Reactivates one deactivated user; throws ERR_UID_NOT_FOUND when the uid is unknown or already active.
+ *
+ * @example
+ * const uid = await reactivateUser(deps, appId, "bob");
+ */
+export async function reactivateUser(deps: DomainDeps, appId: string, uid: string): Promise<string> {
+	const [reactivated] = await reactivateUsers(deps, appId, { uidsToActivate: [uid] });
+	if (!reactivated) throw uidNotFound(uid.toLowerCase());
+	return reactivated;
+}

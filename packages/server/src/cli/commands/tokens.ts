@@ -45,8 +45,8 @@ export const run: Command = async (args, context) => {
 	if (action === "delete" && reference && positionals.length === 2) {
 		const deps = await context.openDomain();
 		const app = await selectApp(deps, values.app);
-		await deleteAuthToken(deps, app.id, uid, reference);
-		printRecord(context, json, { deleted: reference.split(".")[0] });
+		const token = await deleteAuthToken(deps, app.id, uid, reference);
+		printRecord(context, json, { deleted: token.id });
 		return 0;
 	}
 	if (action === "flush" && positionals.length === 1) {

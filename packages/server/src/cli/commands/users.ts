@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
-import { uidNotFound } from "../../domain/errors.ts";
 import { presentPagination, presentUser } from "../../domain/presenters.ts";
-import { createUser, deleteUser, getActiveUser, listUsers, reactivateUsers } from "../../domain/users.ts";
+import { createUser, deleteUser, getActiveUser, listUsers, reactivateUser } from "../../domain/users.ts";
 import type { Command } from "../context.ts";
 import { printRecord, printTable, UsageError } from "../output.ts";
 import { selectApp } from "../select-app.ts";
@@ -112,9 +111,7 @@ export const run: Command = async (args, context) => {
 	if (action === "reactivate" && uid && positionals.length === 1) {
 		const deps = await context.openDomain();
 		const app = await selectApp(deps, values.app);
-		const [reactivated] = await reactivateUsers(deps, app.id, { uidsToActivate: [uid] });
-		if (!reactivated) throw uidNotFound(uid.toLowerCase());
-		printRecord(context, json, { reactivated });
+		printRecord(context, json, { reactivated: await reactivateUser(deps, app.id, uid) });
 		return 0;
 	}
 	throw new UsageError(USAGE);

@@ -5,7 +5,7 @@ import { html } from "hono/html";
 import { LatchkeyError } from "../../domain/errors.ts";
 import { argon2PasswordHasher, type PasswordHasher } from "../../domain/operator-passwords.ts";
 import { createOperatorSession, deleteOperatorSession } from "../../domain/operator-sessions.ts";
-import { completeSetup, isSetupTokenUsable } from "../../domain/operator-setup.ts";
+import { completeSetup, isSetupPending, isSetupTokenUsable } from "../../domain/operator-setup.ts";
 import { MIN_PASSWORD_LENGTH, signInOperator } from "../../domain/operators.ts";
 import type { AppDeps } from "../../web/deps.ts";
 import {
@@ -142,7 +142,7 @@ export function authPages(deps: AppDeps): Hono<DashboardEnv> {
 				next: safeNextPath(c.req.query("next")),
 				error: null,
 				notice: noticeFor(c.req.query("notice")),
-				noOperatorYet: (await deps.store.countOperators()) === 0,
+				noOperatorYet: await isSetupPending(deps),
 			}),
 		);
 	});

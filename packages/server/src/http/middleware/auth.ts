@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { authenticateApiKey, requireScope } from "../../domain/api-keys.ts";
+import { findApp, getApp } from "../../domain/apps.ts";
 import { verifyAuthToken } from "../../domain/auth-tokens.ts";
 import { authTokenNotFound, LatchkeyError } from "../../domain/errors.ts";
 import type { KeyScope } from "../../store/store.ts";
@@ -14,13 +15,11 @@ export function resolveApp(deps: AppDeps): MiddlewareHandler<Env> {
 	return async (c, next) => {
 		const header = c.req.header("appid")?.trim();
 		if (header) {
-			const app = await deps.store.getApp(header);
-			if (!app) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${header} does not exist.`);
-			c.set("app", app);
+			c.set("app", await getApp(deps, header));
 			return await next();
 		}
 		const label = (c.req.header("host") ?? "").split(".")[0] ?? "";
-		const fromHost = /^[a-z0-9]{4,64}$/i.test(label) ? await deps.store.getApp(label) : null;
+		const fromHost = /^[a-z0-9]{4,64}$/i.test(label) ? await findApp(deps, label) : null;
 		if (!fromHost) throw new LatchkeyError("AUTH_ERR_EMPTY_APPID", "The appId is missing in the headers.");
 		c.set("app", fromHost);
 		await next();

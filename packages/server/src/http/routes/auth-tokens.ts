@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import {
 	createAuthToken,
+	deleteAuthToken,
 	flushAuthTokens,
 	getAuthToken,
 	listAuthTokens,
-	revokeAuthToken,
 	updateAuthToken,
 } from "../../domain/auth-tokens.ts";
 import { presentAuthToken, presentPagination } from "../../domain/presenters.ts";
@@ -56,8 +56,7 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	});
 
 	router.delete(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const token = await getAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
-		await revokeAuthToken(deps, token, "revoked");
+		const token = await deleteAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
 		return c.json({
 			data: { success: true, message: `The Auth Token ${maskCredential(token.id)} has been deleted successfully.` },
 		});
