@@ -181,6 +181,25 @@ describe("request bodies", () => {
 		});
 	});
 
+	test("a declared Content-Length over 10 KB is 413 before the body is read; one within it is served", async () => {
+		const big = paddedBody(10 * 1024 + 1);
+		const refused = await h.call("POST", "/v3/users", {
+			key: h.seed.restApiKey,
+			body: big,
+			headers: { "content-length": String(big.length) },
+		});
+		await expectError(refused, 413, "ERR_PAYLOAD_TOO_LARGE", "The request body may not be larger than 10 KB.", {
+			maxBytes: 10 * 1024,
+		});
+		const small = JSON.stringify({ uid: "declared", name: "D" });
+		const created = await h.call("POST", "/v3/users", {
+			key: h.seed.restApiKey,
+			body: small,
+			headers: { "content-length": String(small.length) },
+		});
+		expect(created.status).toBe(200);
+	});
+
 	test("a body over 10 KB without Content-Length (streamed) is 413 too", async () => {
 		const bytes = new TextEncoder().encode(paddedBody(20 * 1024));
 		const stream = new ReadableStream<Uint8Array>({

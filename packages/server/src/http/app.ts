@@ -32,22 +32,29 @@ export function createApp(deps: AppDeps): Hono<Env> {
 	app.use("/v3/*", cors);
 	app.use("/v3.0/*", cors);
 	app.use("*", accessLog(deps.logger));
-	const limitBody = bodyLimit({
+	const tooLarge = (): LatchkeyError =>
+		new LatchkeyError("ERR_PAYLOAD_TOO_LARGE", `The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`, {
+			maxBytes: MAX_BODY_BYTES,
+		});
+	const limitStreamedBody = bodyLimit({
 		maxSize: MAX_BODY_BYTES,
 		onError: () => {
-			throw new LatchkeyError(
-				"ERR_PAYLOAD_TOO_LARGE",
-				`The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`,
-				{
-					maxBytes: MAX_BODY_BYTES,
-				},
-			);
+			throw tooLarge();
 		},
 	});
-	// Reading the body stream makes the Node adapter build a full Request; a GET or HEAD has no body to limit.
-	app.use("*", async (c, next) =>
-		c.req.method === "GET" || c.req.method === "HEAD" ? await next() : await limitBody(c, next),
-	);
+	app.use("*", async (c, next) => {
+		const method = c.req.method;
+		if (method === "GET" || method === "HEAD") return await next();
+		// A declared length is checked before anything is read, and Node's parser reads no more than it declares, so
+		// the route may read the body directly. Only a body of unknown length (chunked) is counted as it streams,
+		// which makes the Node adapter build a full Request.
+		const declared = c.req.header("content-length");
+		if (declared !== undefined && c.req.header("transfer-encoding") === undefined) {
+			if (Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+			return await next();
+		}
+		return await limitStreamedBody(c, next);
+	});
 
 	app.get("/healthz", (c) => c.json({ data: { status: "ok" } }));
 
