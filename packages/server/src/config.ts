@@ -8,6 +8,11 @@ export interface Config {
 	/** PostgreSQL when set; otherwise SQLite at `<dataDir>/latchkey.db`. */
 	databaseURL: string | null;
 	databasePoolSize: number;
+	/**
+	 * SQLite only. "full": a write is acknowledged once it is on disk (survives power loss). "normal": once it is
+	 * in the operating system's cache (survives a crash of the process, not of the machine).
+	 */
+	sqliteSynchronous: "full" | "normal";
 	tls: { certFile: string; keyFile: string } | null;
 	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -16,6 +21,7 @@ export interface Config {
 export class ConfigError extends Error {}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const SQLITE_SYNCHRONOUS_MODES = ["full", "normal"] as const;
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
 	if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
@@ -60,9 +66,26 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 	const databasePoolSize = env.LATCHKEY_DB_POOL_SIZE
 		? parseInteger("LATCHKEY_DB_POOL_SIZE", env.LATCHKEY_DB_POOL_SIZE, 1, 1000)
 		: 10;
+	const sqliteSynchronous = (env.LATCHKEY_SQLITE_SYNCHRONOUS?.trim().toLowerCase() ||
+		"full") as Config["sqliteSynchronous"];
+	if (!SQLITE_SYNCHRONOUS_MODES.includes(sqliteSynchronous)) {
+		throw new ConfigError(
+			`LATCHKEY_SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS_MODES.join(", ")}, got "${env.LATCHKEY_SQLITE_SYNCHRONOUS}"`,
+		);
+	}
 	const logLevel = (env.LATCHKEY_LOG_LEVEL || "info") as Config["logLevel"];
 	if (!LOG_LEVELS.includes(logLevel)) {
 		throw new ConfigError(`LATCHKEY_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
 	}
-	return Object.freeze({ host, port, dataDir, publicURL, databaseURL, databasePoolSize, tls, logLevel });
+	return Object.freeze({
+		host,
+		port,
+		dataDir,
+		publicURL,
+		databaseURL,
+		databasePoolSize,
+		sqliteSynchronous,
+		tls,
+		logLevel,
+	});
 }

@@ -6,7 +6,11 @@ import { KyselyStore } from "./store/kysely-store.ts";
 export async function openStore(config: Readonly<Config>): Promise<KyselyStore> {
 	const store = config.databaseURL
 		? new KyselyStore({ kind: "postgres", url: config.databaseURL, poolSize: config.databasePoolSize })
-		: new KyselyStore({ kind: "sqlite", filename: path.join(config.dataDir, "latchkey.db") });
+		: new KyselyStore({
+				kind: "sqlite",
+				filename: path.join(config.dataDir, "latchkey.db"),
+				synchronous: config.sqliteSynchronous,
+			});
 	await store.migrate();
 	return store;
 }

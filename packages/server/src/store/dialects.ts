@@ -1,10 +1,27 @@
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import {
+	CompiledQuery,
+	type DatabaseConnection,
+	type Driver,
+	Kysely,
+	PostgresDialect,
+	SqliteDialect,
+	type SqliteDialectConfig,
+	SqliteDriver,
+} from "kysely";
 import pg from "pg";
 import type { Tables } from "./tables.ts";
 
 export type StoreLocation =
-	| { kind: "sqlite"; filename: string }
+	| {
+			kind: "sqlite";
+			filename: string;
+			/**
+			 * "full" (the default) syncs the WAL at every commit: an acknowledged write survives power loss.
+			 * "normal" syncs only at checkpoints: it survives a crash of the process, not of the machine.
+			 */
+			synchronous?: "full" | "normal";
+	  }
 	| { kind: "postgres"; url: string; poolSize: number; schema?: string };
 
 export type DialectName = StoreLocation["kind"];
@@ -17,10 +34,11 @@ export function createDatabase(location: StoreLocation): Kysely<Tables> {
 		sqlite.pragma("journal_mode = WAL");
 		sqlite.pragma("busy_timeout = 5000");
 		sqlite.pragma("foreign_keys = ON");
-		sqlite.pragma("synchronous = NORMAL");
+		// Group commit (write-queue.ts) shares one fsync among a tick's writes, which makes FULL affordable.
+		sqlite.pragma(`synchronous = ${location.synchronous === "normal" ? "NORMAL" : "FULL"}`);
 		// The default 2 MB page cache is far below a million-token database; 64 MB keeps the token index hot.
 		sqlite.pragma("cache_size = -65536");
-		return new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+		return new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
 	}
 	const pool = new pg.Pool({
 		connectionString: location.url,
@@ -57,4 +75,28 @@ function withStatementCache(sqlite: Database.Database): {
 			return statement;
 		},
 	};
+}
+
+/**
+ * Transactions that take the write lock at BEGIN. A plain (deferred) BEGIN that reads first and writes later
+ * fails at once with SQLITE_BUSY when another process (the CLI) wrote in between; BEGIN IMMEDIATE waits for the
+ * lock under busy_timeout instead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+	private readonly config: SqliteDialectConfig;
+
+	constructor(config: SqliteDialectConfig) {
+		super(config);
+		this.config = config;
+	}
+
+	override createDriver(): Driver {
+		return new ImmediateSqliteDriver(this.config);
+	}
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+	override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+		await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+	}
 }

@@ -25,14 +25,22 @@ import type {
 } from "./store.ts";
 import type { Tables } from "./tables.ts";
 import * as users from "./users.ts";
+import { WriteQueue } from "./write-queue.ts";
 
 // Apps are immutable (no update or delete exists); the TTL bounds how long a future deletion could lag.
 const APP_CACHE_TTL_MS = 60_000;
 const APP_CACHE_SIZE = 1000;
 
+export interface KyselyStoreOptions {
+	/** SQLite: called after each group commit with the number of writes it held. Lets tests observe batching. */
+	onCommit?: (writeCount: number) => void;
+}
+
 /**
  * The Store over Kysely: the same SQL on SQLite and PostgreSQL. The queries live in one module per table
  * group (apps, api-keys, users, auth-tokens, operators); this class holds the connection and delegates.
+ * Every write goes through `write` or `atomically`: on SQLite into the group-commit queue, on PostgreSQL
+ * straight to the pool (its commits already overlap across connections).
  */
 export class KyselyStore implements Store {
 	readonly db: Kysely<Tables>;
@@ -40,13 +48,18 @@ export class KyselyStore implements Store {
 	private readonly dialect: DialectName;
 	private readonly migrationSchema: string | undefined;
 	private readonly sessionQuery: authTokens.SessionQuery;
+	private readonly writeQueue: WriteQueue | null;
 	private readonly appCache = new Map<string, { app: AppRecord; at: number }>();
 
-	constructor(location: StoreLocation) {
+	constructor(location: StoreLocation, options: KyselyStoreOptions = {}) {
 		this.db = createDatabase(location);
 		this.dialect = location.kind;
 		this.migrationSchema = location.kind === "postgres" ? location.schema : undefined;
 		this.sessionQuery = authTokens.compileSessionQuery(this.db);
+		this.writeQueue =
+			location.kind === "sqlite"
+				? new WriteQueue(this.db, options.onCommit ? { onCommit: options.onCommit } : {})
+				: null;
 	}
 
 	async migrate(): Promise<void> {
@@ -62,6 +75,8 @@ export class KyselyStore implements Store {
 	}
 
 	async close(): Promise<void> {
+		// Writes already accepted are committed, not dropped.
+		await this.writeQueue?.drain();
 		await this.db.destroy();
 	}
 
@@ -71,9 +86,14 @@ export class KyselyStore implements Store {
 		return rows[0]?.data_version ?? null;
 	}
 
-	/** Runs a write whose statements must commit or roll back together. */
+	/** A write of one statement (perhaps followed by a read of what it wrote). */
+	private async write<T>(work: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+		return this.writeQueue ? await this.writeQueue.run(work) : await work(this.db);
+	}
+
+	/** A write whose statements must commit or roll back together. */
 	private async atomically<T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
-		return await this.db.transaction().execute(work);
+		return this.writeQueue ? await this.writeQueue.run(work) : await this.db.transaction().execute(work);
 	}
 
 	// ---- Apps ----
@@ -120,17 +140,17 @@ export class KyselyStore implements Store {
 		id: string,
 		patch: { name?: string; scope?: KeyScope },
 	): Promise<ApiKeyRecord | null> {
-		return await apiKeys.updateApiKey(this.db, appId, id, patch);
+		return await this.write((db) => apiKeys.updateApiKey(db, appId, id, patch));
 	}
 
 	async deleteApiKey(appId: string, id: string): Promise<boolean> {
-		return await apiKeys.deleteApiKey(this.db, appId, id);
+		return await this.write((db) => apiKeys.deleteApiKey(db, appId, id));
 	}
 
 	// ---- Users ----
 
 	async insertUser(user: UserRecord): Promise<boolean> {
-		return await users.insertUser(this.db, user);
+		return await this.write((db) => users.insertUser(db, user));
 	}
 
 	async getUser(appId: string, uid: string): Promise<UserRecord | null> {
@@ -147,11 +167,11 @@ export class KyselyStore implements Store {
 		patch: UserPatch,
 		unset: Array<"avatar" | "link" | "metadata">,
 	): Promise<UserRecord | null> {
-		return await users.updateUser(this.db, appId, uid, patch, unset);
+		return await this.write((db) => users.updateUser(db, appId, uid, patch, unset));
 	}
 
 	async setUserDeactivatedAt(appId: string, uid: string, deactivatedAt: number | null): Promise<boolean> {
-		return await users.setUserDeactivatedAt(this.db, appId, uid, deactivatedAt);
+		return await this.write((db) => users.setUserDeactivatedAt(db, appId, uid, deactivatedAt));
 	}
 
 	async deleteUser(appId: string, uid: string): Promise<string[] | null> {
@@ -173,19 +193,19 @@ export class KyselyStore implements Store {
 	}
 
 	async updateAuthToken(id: string, patch: AuthTokenPatch): Promise<AuthTokenRecord | null> {
-		return await authTokens.updateAuthToken(this.db, id, patch);
+		return await this.write((db) => authTokens.updateAuthToken(db, id, patch));
 	}
 
 	async touchAuthToken(id: string, lastUsedAt: number): Promise<void> {
-		await authTokens.touchAuthToken(this.db, id, lastUsedAt);
+		await this.write((db) => authTokens.touchAuthToken(db, id, lastUsedAt));
 	}
 
 	async deleteAuthToken(id: string): Promise<boolean> {
-		return await authTokens.deleteAuthToken(this.db, id);
+		return await this.write((db) => authTokens.deleteAuthToken(db, id));
 	}
 
 	async deleteUserAuthTokens(appId: string, uid: string): Promise<string[]> {
-		return await authTokens.deleteUserAuthTokens(this.db, appId, uid);
+		return await this.write((db) => authTokens.deleteUserAuthTokens(db, appId, uid));
 	}
 
 	async findExistingAuthTokenIds(ids: string[]): Promise<string[]> {
@@ -203,7 +223,7 @@ export class KyselyStore implements Store {
 	}
 
 	async insertOperator(operator: OperatorRecord): Promise<boolean> {
-		return await operators.insertOperator(this.db, operator);
+		return await this.write((db) => operators.insertOperator(db, operator));
 	}
 
 	async getOperatorByEmail(emailLower: string): Promise<OperatorRecord | null> {
@@ -236,11 +256,11 @@ export class KyselyStore implements Store {
 	}
 
 	async touchOperatorSession(id: string, lastSeenAt: number): Promise<void> {
-		await operators.touchOperatorSession(this.db, id, lastSeenAt);
+		await this.write((db) => operators.touchOperatorSession(db, id, lastSeenAt));
 	}
 
 	async deleteOperatorSession(id: string): Promise<void> {
-		await operators.deleteOperatorSession(this.db, id);
+		await this.write((db) => operators.deleteOperatorSession(db, id));
 	}
 
 	async countLoginFailures(emailLower: string, since: number): Promise<number> {
@@ -252,6 +272,6 @@ export class KyselyStore implements Store {
 	}
 
 	async clearLoginFailures(emailLower: string): Promise<void> {
-		await operators.clearLoginFailures(this.db, emailLower);
+		await this.write((db) => operators.clearLoginFailures(db, emailLower));
 	}
 }
