@@ -51,10 +51,22 @@ export interface LatchkeyDeployment {
 	/** e.g. http://127.0.0.1:40123 */
 	baseURL: string;
 	start(): Promise<void>;
+	/**
+	 * Starts one more server process on the same database (PostgreSQL: another node of the deployment), with the
+	 * same settings as `start()`; `stop()` stops it too.
+	 */
+	startNode(): Promise<LatchkeyNode>;
+	/** Stops every server process of this deployment. */
 	stop(): Promise<void>;
 	databaseBytes(): Promise<number>;
 	/** Stops the server, drops the database and removes the data dir. */
 	destroy(): Promise<void>;
+}
+
+/** One server process of a deployment. */
+export interface LatchkeyNode {
+	server: ChildServer;
+	baseURL: string;
 }
 
 export interface DeploymentOptions {
@@ -119,6 +131,34 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 	});
 	const credentials = JSON.parse(readFileSync(path.join(dataDir, "credentials.json"), "utf8")) as Credentials;
 
+	const nodes: LatchkeyNode[] = [];
+	const launch = async (): Promise<LatchkeyNode> => {
+		await buildServer();
+		const env: Record<string, string> = {
+			PATH: process.env.PATH ?? "",
+			HOME: process.env.HOME ?? os.tmpdir(),
+			HOST: "127.0.0.1",
+			PORT: "0",
+			LATCHKEY_DATA_DIR: dataDir,
+			LATCHKEY_LOG_LEVEL: "silent",
+			...(databaseURL && { DATABASE_URL: databaseURL }),
+		};
+		// The default profile name carries the pid, which is how rows find their profile.
+		const nodeFlags = [
+			...(options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : []),
+			...(options.serverFlags ?? []),
+		];
+		const server = await startChild({
+			entry: SERVER_ENTRY,
+			env,
+			nodeFlags,
+			readyPattern: /Latchkey listening on (https?:\/\/\S+)/,
+		});
+		const node = { server, baseURL: server.ready };
+		nodes.push(node);
+		return node;
+	};
+
 	const deployment: LatchkeyDeployment = {
 		dialect,
 		dataDir,
@@ -127,31 +167,14 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 		server: null,
 		baseURL: "",
 		start: async () => {
-			await buildServer();
-			const env: Record<string, string> = {
-				PATH: process.env.PATH ?? "",
-				HOME: process.env.HOME ?? os.tmpdir(),
-				HOST: "127.0.0.1",
-				PORT: "0",
-				LATCHKEY_DATA_DIR: dataDir,
-				LATCHKEY_LOG_LEVEL: "silent",
-				...(databaseURL && { DATABASE_URL: databaseURL }),
-			};
-			// The default profile name carries the pid, which is how rows find their profile.
-			const nodeFlags = [
-				...(options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : []),
-				...(options.serverFlags ?? []),
-			];
-			deployment.server = await startChild({
-				entry: SERVER_ENTRY,
-				env,
-				nodeFlags,
-				readyPattern: /Latchkey listening on (https?:\/\/\S+)/,
-			});
-			deployment.baseURL = deployment.server.ready;
+			const node = await launch();
+			deployment.server = node.server;
+			deployment.baseURL = node.baseURL;
 		},
+		startNode: launch,
 		stop: async () => {
-			await deployment.server?.stop();
+			await Promise.all(nodes.map((node) => node.server.stop()));
+			nodes.length = 0;
 			deployment.server = null;
 		},
 		databaseBytes: async () => {

@@ -98,6 +98,14 @@ export function readRSSBytes(pid: number): number {
 	return match?.[1] ? Number(match[1]) * 1024 : 0;
 }
 
+/** A process's soft limit on open file descriptors ("Max open files" in /proc/<pid>/limits), or null. */
+export function readOpenFilesLimit(pid: number | "self"): number | null {
+	const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
+	const match = /^Max open files\s+(\S+)/m.exec(limits);
+	const value = Number(match?.[1]);
+	return Number.isFinite(value) ? value : null;
+}
+
 /** User + system CPU time a process has used so far, in milliseconds. */
 export function readCPUMilliseconds(pid: number): number {
 	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
