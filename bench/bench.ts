@@ -4,9 +4,10 @@ import os from "node:os";
 import type { LoadSettings } from "./load.ts";
 import { REPO_ROOT } from "./processes.ts";
 import { findProfile, summarizeProfile } from "./profile-summary.ts";
-import type { BenchReport, HttpRow, ProfileSummary } from "./results.ts";
+import type { BenchReport, HttpRow, ProfileSummary, ServerMemory } from "./results.ts";
 import { runBaseline } from "./scenarios/baseline.ts";
 import type { ScenarioContext } from "./scenarios/context.ts";
+import { runCrossNodeScenario } from "./scenarios/cross-node.ts";
 import { runGrowthScenarios } from "./scenarios/growth.ts";
 import type { ScenarioId } from "./scenarios/ids.ts";
 import { runPeerScenarios } from "./scenarios/peer.ts";
@@ -20,8 +21,13 @@ export interface BenchOptions {
 	connections?: number;
 	/** Only these scenarios (the baseline always runs). */
 	only?: ScenarioId[];
-	/** Tiny durations, 10k-token growth only, 200 sockets: proves every scenario works, measures nothing. */
+	/**
+	 * Tiny durations, 10k-token growth only, 200 sockets, 20 cross-node tokens: proves every scenario works,
+	 * measures nothing.
+	 */
 	smoke?: boolean;
+	/** Sockets the socket scenario opens; default: the server's open-files limit minus a margin, at most 50,000. */
+	sockets?: number;
 	postgresURL?: string | null;
 	/** Run Latchkey servers with `--cpu-prof`, writing profiles here, and summarise them in the report. */
 	profileDir?: string | null;
@@ -92,6 +98,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		postgresURL: options.postgresURL ?? null,
 		profileDir: options.profileDir ?? null,
 		serverFlags: options.serverFlags ?? [],
+		sockets: options.sockets ?? null,
 		baseline: null,
 		log,
 		note: (line) => notes.push(line),
@@ -110,9 +117,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		}
 	};
 	const rows: HttpRow[] = [];
-	rows.push(...(await guard("REST on SQLite", [], () => runRestScenarios("sqlite", context))));
+	const serverMemory: ServerMemory[] = [];
+	const noRest = { rows: [], memory: null };
+	const sqliteRest = await guard("REST on SQLite", noRest, () => runRestScenarios("sqlite", context));
+	rows.push(...sqliteRest.rows);
+	if (sqliteRest.memory) serverMemory.push(sqliteRest.memory);
 	if (context.postgresURL) {
-		rows.push(...(await guard("REST on PostgreSQL", [], () => runRestScenarios("postgres", context))));
+		const postgresRest = await guard("REST on PostgreSQL", noRest, () => runRestScenarios("postgres", context));
+		rows.push(...postgresRest.rows);
+		if (postgresRest.memory) serverMemory.push(postgresRest.memory);
 	} else notes.push("PostgreSQL scenarios skipped: DATABASE_URL is not set.");
 	rows.push(...(await guard("growth on SQLite", [], () => runGrowthScenarios("sqlite", context))));
 	if (context.postgresURL) {
@@ -120,6 +133,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	}
 	rows.push(...(await guard("better-auth peer", [], () => runPeerScenarios(context))));
 	const sockets = context.isSelected("sockets") ? await guard("sockets", null, () => runSocketScenario(context)) : null;
+	const crossNode = context.isSelected("cross-node")
+		? await guard("cross-node", null, () => runCrossNodeScenario(context))
+		: null;
 
 	const report: BenchReport = {
 		startedAt,
@@ -130,6 +146,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		baseline,
 		rows,
 		sockets,
+		crossNode,
+		serverMemory,
 		targets: [],
 		notes,
 		profiles: options.profileDir ? summarizeRowProfiles(options.profileDir, rows) : [],

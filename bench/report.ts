@@ -1,4 +1,5 @@
-import type { BenchReport, HttpRow, SocketResult } from "./results.ts";
+import type { BenchReport, CrossNodeResult, HttpRow, ServerMemory, SocketResult } from "./results.ts";
+import { TARGET_SOCKETS } from "./targets.ts";
 
 const HTTP_COLUMNS = [
 	"scenario",
@@ -52,10 +53,25 @@ function httpCells(row: HttpRow): string[] {
 }
 
 function socketCells(sockets: SocketResult): Array<[string, string]> {
+	const at50k =
+		sockets.authenticated >= TARGET_SOCKETS ? "measured" : "extrapolated: idle + the missing sockets × per socket";
 	return [
-		["sockets authenticated", `${sockets.authenticated} of ${sockets.sockets}`],
+		["sockets authenticated", `${sockets.authenticated} of ${sockets.sockets} (count from ${sockets.socketsChosenBy})`],
+		[
+			"opened from",
+			`${sockets.clientProcesses} client processes, source addresses ${sockets.sourceAddresses.join(", ")}; server open-files limit ${sockets.serverOpenFilesLimit ?? "unknown"}`,
+		],
 		["server RSS before sockets", `${megabytes(sockets.rssBeforeBytes)} MB`],
+		[
+			"server RSS with half / all sockets open",
+			`${megabytes(sockets.rssHalfBytes)} MB at ${sockets.halfAuthenticated} / ${megabytes(sockets.rssOpenedBytes)} MB at ${sockets.authenticated}`,
+		],
 		["server RSS with sockets, idle", `${megabytes(sockets.idleRSSBytes)} MB`],
+		["server RSS per socket (between half and all open)", `${fixed(sockets.rssPerSocketBytes / 1024, 1)} KB`],
+		[
+			`server RSS at ${TARGET_SOCKETS.toLocaleString("en-US")} sockets`,
+			`${megabytes(sockets.rssAt50kBytes)} MB (${at50k})`,
+		],
 		[
 			"server CPU while idle",
 			`${fixed(sockets.idleCPUPercent, 1)} % of a core over ${fixed(sockets.idleSeconds, 0)} s (${fixed(sockets.pingsPerSecond, 0)} pings/s, ${sockets.pongs} pongs)`,
@@ -72,6 +88,43 @@ function socketCells(sockets: SocketResult): Array<[string, string]> {
 		["sockets closed without being revoked", String(sockets.unexpectedCloses)],
 	];
 }
+
+function milliseconds(value: number | null, boundMs: number): string {
+	return value === null ? `> ${boundMs} ms` : `${fixed(value, 1)} ms`;
+}
+
+function crossNodeCells(result: CrossNodeResult): Array<[string, string]> {
+	return [
+		[
+			"tokens",
+			`${result.tokens}; ${result.cachedOnB} answered 200 on node B first; ${result.revoked} DELETEs through A answered 200`,
+		],
+		[
+			"revocation seen by node B (DELETE sent to A → B's first 401)",
+			`p50 ${milliseconds(result.seenP50Ms, result.boundMs)}, p99 ${milliseconds(result.seenP99Ms, result.boundMs)}, max ${milliseconds(result.seenMaxMs, result.boundMs)}`,
+		],
+		[
+			`not refused by B within ${result.boundMs} ms`,
+			`${result.notSeenWithinBound} (still accepted after the last token: ${result.stillAcceptedAtEnd})`,
+		],
+		[
+			"REST DELETE answer time on A (same requests)",
+			`p50 ${fixed(result.deleteP50Ms, 1)} ms, p99 ${fixed(result.deleteP99Ms, 1)} ms`,
+		],
+		["polls of B per token", `${fixed(result.pollsPerToken, 1)} (answers neither 200 nor 401: ${result.otherAnswers})`],
+		["SQLite", "not applicable: one server process per database file"],
+	];
+}
+
+function memoryRows(memory: ServerMemory[]): string[][] {
+	return memory.map((entry) => [
+		entry.store,
+		`${megabytes(entry.afterStartBytes)} MB`,
+		`${megabytes(entry.afterRowsBytes)} MB (after ${entry.lastRow})`,
+	]);
+}
+
+const MEMORY_COLUMNS = ["REST server", "RSS idle after start", "RSS after its rows"];
 
 function peerComparisons(report: BenchReport): Array<[string, string]> {
 	const find = (scenario: string, store = "sqlite") =>
@@ -135,8 +188,13 @@ export function formatTerminalReport(report: BenchReport): string {
 	];
 	const comparisons = peerComparisons(report);
 	if (comparisons.length > 0) parts.push("", ...comparisons.map(([label, value]) => `${label}: ${value}`));
+	if (report.serverMemory.length > 0) parts.push("", padTable(MEMORY_COLUMNS, memoryRows(report.serverMemory)));
 	if (report.sockets && "skipped" in report.sockets) parts.push("", `Sockets: skipped (${report.sockets.skipped})`);
 	else if (report.sockets) parts.push("", padTable(["sockets", "figure"], socketCells(report.sockets)));
+	if (report.crossNode && "skipped" in report.crossNode)
+		parts.push("", `Cross-node: skipped (${report.crossNode.skipped})`);
+	else if (report.crossNode)
+		parts.push("", padTable(["cross-node (PostgreSQL)", "figure"], crossNodeCells(report.crossNode)));
 	parts.push(
 		"",
 		padTable(
@@ -159,8 +217,13 @@ export function formatMarkdownReport(report: BenchReport): string {
 	];
 	const comparisons = peerComparisons(report);
 	if (comparisons.length > 0) parts.push("", markdownTable(["comparison", "this run"], comparisons));
+	if (report.serverMemory.length > 0) parts.push("", markdownTable(MEMORY_COLUMNS, memoryRows(report.serverMemory)));
 	if (report.sockets && "skipped" in report.sockets) parts.push("", `Sockets: skipped (${report.sockets.skipped}).`);
 	else if (report.sockets) parts.push("", markdownTable(["sockets", "figure"], socketCells(report.sockets)));
+	if (report.crossNode && "skipped" in report.crossNode)
+		parts.push("", `Cross-node: skipped (${report.crossNode.skipped}).`);
+	else if (report.crossNode)
+		parts.push("", markdownTable(["cross-node (PostgreSQL)", "figure"], crossNodeCells(report.crossNode)));
 	parts.push(
 		"",
 		markdownTable(

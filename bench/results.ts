@@ -22,10 +22,31 @@ export interface HttpRow {
 }
 
 export interface SocketResult {
+	/** Sockets the bench tried to open. */
 	sockets: number;
+	/** Where that number came from: `--sockets`, or the server's open-files limit minus a margin. */
+	socketsChosenBy: string;
+	/** The server process's "Max open files" (soft limit), null when unreadable or unlimited. */
+	serverOpenFilesLimit: number | null;
+	clientProcesses: number;
+	sourceAddresses: string[];
 	authenticated: number;
+	/** After the bench fetched every socket's JWT, before the first socket opened. */
 	rssBeforeBytes: number;
+	/** Sockets authenticated, and server RSS, once the first half of them was open. */
+	halfAuthenticated: number;
+	rssHalfBytes: number;
+	/** Right after the second half opened. */
+	rssOpenedBytes: number;
+	/** With every socket open and authenticated, after the idle window. */
 	idleRSSBytes: number;
+	/**
+	 * (opened − half) ÷ (sockets opened between the two reads): the cost of one more socket, free of the start-up
+	 * and JWT-fetching heap that "before" still holds (and that a GC may return while sockets open).
+	 */
+	rssPerSocketBytes: number;
+	/** idle + (50,000 − authenticated) × per socket; the idle RSS itself when 50,000 were open. */
+	rssAt50kBytes: number;
 	idleSeconds: number;
 	pingsPerSecond: number;
 	pongs: number;
@@ -42,6 +63,46 @@ export interface SocketResult {
 	revokeConcurrency: number;
 	/** Sockets that closed although their token was not revoked. */
 	unexpectedCloses: number;
+}
+
+/**
+ * Revocation across nodes: two server processes on one PostgreSQL database; node B has the session cached, the
+ * token is revoked through node A, and B is polled until it answers 401.
+ */
+export interface CrossNodeResult {
+	tokens: number;
+	/** Tokens whose first `GET /v3.0/me` on B answered 200 (B had the session). */
+	cachedOnB: number;
+	/** DELETEs through A that answered 200. */
+	revoked: number;
+	/** Polling gives up on a token after this long. */
+	boundMs: number;
+	/** From sending the DELETE to A until B's first 401, over every token; null = beyond the bound. */
+	seenP50Ms: number | null;
+	seenP99Ms: number | null;
+	seenMaxMs: number | null;
+	/** Tokens B still accepted when the bound ran out. */
+	notSeenWithinBound: number;
+	/** Of those, tokens B still accepted when checked again after the last token (stale for good). */
+	stillAcceptedAtEnd: number;
+	/** How long A took to answer the DELETE (same requests). */
+	deleteP50Ms: number;
+	deleteP99Ms: number;
+	/** GETs sent to B while waiting, per token on average. */
+	pollsPerToken: number;
+	/** Answers from B that were neither 200 nor 401. */
+	otherAnswers: number;
+}
+
+/** The RSS of the REST scenarios' server (the one the authenticated-call row measures) over its life. */
+export interface ServerMemory {
+	store: StoreKind;
+	/** A moment after start, before any request. */
+	afterStartBytes: number;
+	/** After the last REST row it served. */
+	afterRowsBytes: number;
+	/** The scenario id of that last row. */
+	lastRow: string;
 }
 
 export interface TargetCheck {
@@ -76,6 +137,8 @@ export interface BenchReport {
 	baseline: HttpRow | null;
 	rows: HttpRow[];
 	sockets: SocketResult | { skipped: string } | null;
+	crossNode: CrossNodeResult | { skipped: string } | null;
+	serverMemory: ServerMemory[];
 	targets: TargetCheck[];
 	notes: string[];
 	profiles: ProfileSummary[];

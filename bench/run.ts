@@ -6,7 +6,7 @@ import { REPO_ROOT } from "./processes.ts";
 import { formatMarkdownReport, formatTerminalReport } from "./report.ts";
 import { isScenarioId, SCENARIOS, type ScenarioId } from "./scenarios/ids.ts";
 
-const USAGE = `usage: npm run bench -- [--duration <seconds>] [--connections <n>] [--only <scenario>]... [--smoke] [--profile] [--server-flag <node flag>]... [--no-write]
+const USAGE = `usage: npm run bench -- [--duration <seconds>] [--connections <n>] [--sockets <n>] [--only <scenario>]... [--smoke] [--profile] [--server-flag <node flag>]... [--no-write]
 scenarios: ${SCENARIOS.join(", ")} (the bare node:http baseline always runs)`;
 
 function parsePositive(name: string, value: string | undefined): number | undefined {
@@ -21,6 +21,7 @@ function parseOptions() {
 		options: {
 			duration: { type: "string" },
 			connections: { type: "string" },
+			sockets: { type: "string" },
 			only: { type: "string", multiple: true },
 			smoke: { type: "boolean", default: false },
 			profile: { type: "boolean", default: false },
@@ -53,9 +54,11 @@ async function main(): Promise<number> {
 	const resultsDir = path.join(REPO_ROOT, "bench", "results");
 	const durationSeconds = parsePositive("duration", values.duration);
 	const connections = parsePositive("connections", values.connections);
+	const sockets = parsePositive("sockets", values.sockets);
 	const report = await runBench({
 		...(durationSeconds !== undefined && { durationSeconds }),
 		...(connections !== undefined && { connections: Math.round(connections) }),
+		...(sockets !== undefined && { sockets: Math.round(sockets) }),
 		only: only as ScenarioId[],
 		smoke: values.smoke,
 		postgresURL: process.env.DATABASE_URL || null,

@@ -5,6 +5,7 @@ import { runBench } from "./bench.ts";
 import { REPO_ROOT } from "./processes.ts";
 import { formatMarkdownReport, formatTerminalReport } from "./report.ts";
 import type { BenchReport, HttpRow } from "./results.ts";
+import { NOT_APPLICABLE_ON_SQLITE } from "./scenarios/cross-node.ts";
 
 // Proves every scenario still runs end to end; the figures of a 2-second run on a shared CI machine mean
 // nothing, so none is asserted (speed belongs in `npm run bench`).
@@ -73,6 +74,34 @@ describe("npm run bench -- --smoke", () => {
 		expect(sockets.pongs).toBeGreaterThan(0);
 	});
 
+	it.runIf(realtimeExists)("spreads the sockets over 2 client processes and 2 source addresses", async () => {
+		const report = await smokeReport();
+		const sockets = report.sockets;
+		if (!sockets || "skipped" in sockets) throw new Error("the socket scenario did not run");
+		expect({ clients: sockets.clientProcesses, addresses: sockets.sourceAddresses }).toEqual({
+			clients: 2,
+			addresses: ["127.0.0.2", "127.0.0.3"],
+		});
+	});
+
+	it.runIf(postgresURL)("cross-node: node B refuses every token revoked through node A", async () => {
+		const report = await smokeReport();
+		const crossNode = report.crossNode;
+		if (!crossNode || "skipped" in crossNode) throw new Error(`cross-node did not run: ${JSON.stringify(crossNode)}`);
+		expect({
+			tokens: crossNode.tokens,
+			cachedOnB: crossNode.cachedOnB,
+			revoked: crossNode.revoked,
+			stillAcceptedAtEnd: crossNode.stillAcceptedAtEnd,
+			otherAnswers: crossNode.otherAnswers,
+		}).toEqual({ tokens: 20, cachedOnB: 20, revoked: 20, stillAcceptedAtEnd: 0, otherAnswers: 0 });
+	});
+
+	it.runIf(!postgresURL)("cross-node is recorded as not applicable without PostgreSQL", async () => {
+		const report = await smokeReport();
+		expect(report.crossNode).toEqual({ skipped: NOT_APPLICABLE_ON_SQLITE });
+	});
+
 	it("renders the terminal and Markdown reports with every row", async () => {
 		const report = await smokeReport();
 		const markdown = formatMarkdownReport(report);
@@ -81,6 +110,6 @@ describe("npm run bench -- --smoke", () => {
 			expect(markdown).toContain(row.title);
 			expect(terminal).toContain(row.title);
 		}
-		expect(report.targets.map((target) => target.target)).toHaveLength(8);
+		expect(report.targets.map((target) => target.target)).toHaveLength(13);
 	});
 });

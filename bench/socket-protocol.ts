@@ -7,7 +7,8 @@ export interface SocketIdentity {
 }
 
 export type SocketClientCommand =
-	| { type: "open"; url: string; appId: string; identities: SocketIdentity[] }
+	/** Opens one socket per identity, the n-th from `localAddresses[n % length]` (several 127.x source addresses). */
+	| { type: "open"; url: string; appId: string; identities: SocketIdentity[]; localAddresses: string[] }
 	| { type: "ping"; intervalMs: number }
 	| { type: "stats" }
 	/** Answered with `closes` once every one of these tokens' sockets closed, or after `timeoutMs`. */
@@ -16,6 +17,7 @@ export type SocketClientCommand =
 
 export type SocketClientEvent =
 	| { type: "ready" }
+	/** `authenticated`: sockets this client holds so far (every `open`); `failed`: of this `open` only. */
 	| { type: "opened"; authenticated: number; failed: number; firstError: string | null }
 	| { type: "pinging" }
 	| { type: "stats"; pongs: number; open: number }

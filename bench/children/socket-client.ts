@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import type { SocketClientCommand, SocketClientEvent, SocketIdentity } from "../socket-protocol.ts";
 
-// Many sockets from one process, driven by the bench over IPC. Times are epoch milliseconds with sub-millisecond
+// Many sockets from one process (the bench starts several), driven by the bench over IPC. Times are epoch milliseconds with sub-millisecond
 // precision (timeOrigin + now), so the bench can compare them with its own.
 const OPEN_CONCURRENCY = 200;
 const AUTH_TIMEOUT_MS = 30_000;
@@ -35,9 +35,10 @@ function checkAwaitedCloses(force: boolean): void {
 	send({ type: "closes", closes: [...closes] });
 }
 
-function openOne(url: string, identity: SocketIdentity, appId: string): Promise<string | null> {
+function openOne(url: string, identity: SocketIdentity, appId: string, localAddress: string): Promise<string | null> {
 	return new Promise((resolve) => {
-		const socket = new WebSocket(url, { perMessageDeflate: false });
+		// One source address has ~28k ephemeral ports; the bench spreads tens of thousands of sockets over several.
+		const socket = new WebSocket(url, { perMessageDeflate: false, localAddress });
 		let settled = false;
 		const settle = (error: string | null) => {
 			if (settled) return;
@@ -80,15 +81,22 @@ function openOne(url: string, identity: SocketIdentity, appId: string): Promise<
 	});
 }
 
-async function openAll(url: string, appId: string, identities: SocketIdentity[]): Promise<void> {
+async function openAll(
+	url: string,
+	appId: string,
+	identities: SocketIdentity[],
+	localAddresses: string[],
+): Promise<void> {
 	let next = 0;
 	let failed = 0;
 	let firstError: string | null = null;
 	const worker = async () => {
 		while (next < identities.length) {
-			const identity = identities[next++];
+			const index = next++;
+			const identity = identities[index];
 			if (!identity) break;
-			const error = await openOne(url, identity, appId);
+			const localAddress = localAddresses[index % localAddresses.length] ?? "127.0.0.1";
+			const error = await openOne(url, identity, appId, localAddress);
 			if (error) {
 				failed++;
 				firstError ??= error;
@@ -116,7 +124,7 @@ function startPings(intervalMs: number): void {
 
 process.on("message", (message: SocketClientCommand) => {
 	if (message.type === "open") {
-		openAll(message.url, message.appId, message.identities).catch((error: unknown) => {
+		openAll(message.url, message.appId, message.identities, message.localAddresses).catch((error: unknown) => {
 			send({ type: "opened", authenticated: held.length, failed: -1, firstError: String(error) });
 		});
 	} else if (message.type === "ping") {

@@ -11,6 +11,8 @@ export interface ScenarioContext {
 	profileDir: string | null;
 	/** Extra Node flags for every Latchkey server process (`--server-flag`). */
 	serverFlags: string[];
+	/** `--sockets`: how many sockets the socket scenario opens; null = what the server's open-files limit allows. */
+	sockets: number | null;
 	baseline: LoadResult | null;
 	log(line: string): void;
 	note(line: string): void;

@@ -9,6 +9,7 @@ export const SCENARIOS = [
 	"growth",
 	"peer",
 	"sockets",
+	"cross-node",
 ] as const;
 
 export type ScenarioId = (typeof SCENARIOS)[number];

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type autocannon from "autocannon";
 import { createDeployment, type Dialect, type LatchkeyDeployment } from "../latchkey-server.ts";
 import { type LoadTarget, measureLoad } from "../load.ts";
 import { readRSSBytes } from "../processes.ts";
-import { createRow, type HttpRow } from "../results.ts";
+import { createRow, type HttpRow, type ServerMemory } from "../results.ts";
 import { type SeededToken, seedTokens, seedUsers } from "../seed.ts";
 import type { ScenarioContext } from "./context.ts";
 
@@ -17,6 +18,8 @@ const LOGOUT_TOKENS_PER_USER = 50;
 const FALLBACK_RATE = 20_000;
 /** Logout pre-mints for at least this rate: a noisy authenticated-call figure must not starve it. */
 const MIN_LOGOUT_RATE = 3_000;
+/** How long the server sits untouched after start before its "idle after start" RSS is read. */
+const SETTLE_AFTER_START_MS = 1_000;
 const LOGIN_BODY = JSON.stringify({ platform: "WEB", deviceId: "bench-device" });
 
 interface RestScenario {
@@ -166,10 +169,16 @@ function createScenarios(state: {
 	];
 }
 
+export interface RestResult {
+	rows: HttpRow[];
+	/** The server's RSS after start and after its last row; null when no row ran. */
+	memory: ServerMemory | null;
+}
+
 /** The REST scenarios on one dialect, each on the same freshly seeded server process. */
-export async function runRestScenarios(dialect: Dialect, context: ScenarioContext): Promise<HttpRow[]> {
+export async function runRestScenarios(dialect: Dialect, context: ScenarioContext): Promise<RestResult> {
 	const ids = ["me", "login-auth-token", "login-auth-key", "rest-token", "create-user", "logout"];
-	if (!ids.some((id) => context.isSelected(id))) return [];
+	if (!ids.some((id) => context.isSelected(id))) return { rows: [], memory: null };
 	const deployment = await createDeployment(dialect, {
 		...(context.postgresURL && { postgresURL: context.postgresURL }),
 		...(context.profileDir && { profileDir: context.profileDir }),
@@ -188,6 +197,9 @@ export async function runRestScenarios(dialect: Dialect, context: ScenarioContex
 		await deployment.start();
 		const server = deployment.server;
 		if (!server) throw new Error("server did not start");
+		// A measurement of the idle server, not a wait for an event: start-up work (JIT, first GCs) settles.
+		await delay(SETTLE_AFTER_START_MS);
+		const afterStartBytes = readRSSBytes(server.pid);
 		let authenticatedRate = 0;
 		const scenarios = createScenarios({
 			loginUids,
@@ -216,8 +228,12 @@ export async function runRestScenarios(dialect: Dialect, context: ScenarioContex
 				),
 			);
 		}
+		const last = rows.at(-1);
+		const memory = last
+			? { store: dialect, afterStartBytes, afterRowsBytes: last.serverRSSBytes, lastRow: last.scenario }
+			: null;
+		return { rows, memory };
 	} finally {
 		await deployment.destroy();
 	}
-	return rows;
 }
