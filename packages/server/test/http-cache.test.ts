@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createReadCache } from "../src/cache/read-cache.ts";
 import { createLocalEventBus, type EventBus } from "../src/events/bus.ts";
+import { createApp } from "../src/http/app.ts";
 import type { Session } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./harness.ts";
 import { errorBody, mintToken, readJSON } from "./helpers.ts";
@@ -115,6 +116,26 @@ describe("session cache", () => {
 		const lookups = vi.spyOn(h.store, "getSession");
 		expect((await me(live.authToken)).status).toBe(200);
 		expect(lookups).not.toHaveBeenCalled();
+	});
+});
+
+describe("the authenticated request path", () => {
+	test("GET /me looks its session up once (without a cache, one store lookup per request)", async () => {
+		const token = await mintToken(h, "superhero1");
+		const uncached = createApp({ ...h.deps, store: h.store });
+		const lookups = vi.spyOn(h.store, "getSession");
+		for (const [method, path] of [
+			["GET", "/v3.0/me"],
+			["GET", "/v3.0/settings"],
+			["POST", "/v3.0/user_sessions"],
+		] as const) {
+			const res = await uncached.request(path, {
+				method,
+				headers: { appid: h.seed.app.id, authtoken: token.authToken },
+			});
+			expect(res.status).toBe(200);
+		}
+		expect(lookups).toHaveBeenCalledTimes(3);
 	});
 });
 

@@ -12,7 +12,8 @@ const JSON_TYPE = { "content-type": "application/json" };
 /** The client-host endpoints the official SDK calls with its `authToken` header. */
 export function meRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
-	for (const path of ["/me", "/me/*", "/settings", "/user_sessions"]) router.use(path, requireSession(deps));
+	// "/me/*" also matches "/me" itself: listing both would verify the session twice per request.
+	for (const path of ["/me/*", "/settings", "/user_sessions"]) router.use(path, requireSession(deps));
 
 	router.get("/me", async (c) => {
 		const session = c.get("session");
