@@ -137,6 +137,17 @@ describe("the authenticated request path", () => {
 		}
 		expect(lookups).toHaveBeenCalledTimes(3);
 	});
+
+	test("the API key routes look the key up once per request", async () => {
+		const uncached = createApp({ ...h.deps, store: h.store });
+		const lookups = vi.spyOn(h.store, "getApiKey");
+		const headers = { appid: h.seed.app.id, apikey: h.seed.restApiKey };
+		expect((await uncached.request("/v3/apikeys", { headers })).status).toBe(200);
+		expect(lookups).toHaveBeenCalledTimes(1);
+		const keyId = h.seed.restApiKey.split(".")[0] as string;
+		expect((await uncached.request(`/v3/apikeys/${keyId}`, { headers })).status).toBe(200);
+		expect(lookups).toHaveBeenCalledTimes(3);
+	});
 });
 
 describe("API key and app caches", () => {

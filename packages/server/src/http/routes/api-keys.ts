@@ -12,7 +12,7 @@ import { parsePageParams } from "../query.ts";
 
 export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
-	router.use("/apikeys", requireApiKey(deps, FULL_ACCESS));
+	// "/apikeys/*" also matches "/apikeys" itself: one registration checks the key once per request.
 	router.use("/apikeys/*", requireApiKey(deps, FULL_ACCESS));
 
 	router.post("/apikeys", async (c) => {
