@@ -15,6 +15,13 @@ export interface Config {
 	sqliteSynchronous: "full" | "normal";
 	tls: { certFile: string; keyFile: string } | null;
 	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+	/** The read path's caches; an absent field keeps the default written beside it in cache/read-cache.ts. */
+	cache: {
+		sessionCacheSize?: number;
+		apiKeyCacheSize?: number;
+		appCacheSize?: number;
+		writeBehindIntervalMs?: number;
+	};
 }
 
 /** A bad environment variable; its message names the variable. */
@@ -22,6 +29,13 @@ export class ConfigError extends Error {}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const SQLITE_SYNCHRONOUS_MODES = ["full", "normal"] as const;
+
+const CACHE_VARIABLES: ReadonlyArray<readonly [string, keyof Config["cache"], number, number]> = [
+	["LATCHKEY_SESSION_CACHE_SIZE", "sessionCacheSize", 1, 10_000_000],
+	["LATCHKEY_API_KEY_CACHE_SIZE", "apiKeyCacheSize", 1, 1_000_000],
+	["LATCHKEY_APP_CACHE_SIZE", "appCacheSize", 1, 1_000_000],
+	["LATCHKEY_WRITE_BEHIND_INTERVAL_MS", "writeBehindIntervalMs", 10, 3_600_000],
+];
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
 	if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
@@ -77,6 +91,11 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 	if (!LOG_LEVELS.includes(logLevel)) {
 		throw new ConfigError(`LATCHKEY_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
 	}
+	const cache: Config["cache"] = {};
+	for (const [name, field, min, max] of CACHE_VARIABLES) {
+		const value = env[name];
+		if (value !== undefined && value !== "") cache[field] = parseInteger(name, value, min, max);
+	}
 	return Object.freeze({
 		host,
 		port,
@@ -87,5 +106,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		sqliteSynchronous,
 		tls,
 		logLevel,
+		cache: Object.freeze(cache),
 	});
 }

@@ -62,6 +62,7 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 		clock: systemClock,
 		logger,
 		bus,
+		cache: config.cache,
 		realtime: { reconcileIntervalMs: RECONCILE_INTERVAL_MS },
 	});
 	output.log(`Latchkey listening on ${running.url} (public URL ${config.publicURL})`);
