@@ -31,7 +31,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
 	const cors = apiCORS();
 	app.use("/v3/*", cors);
 	app.use("/v3.0/*", cors);
-	app.use("*", accessLog(deps.logger));
+	// The access log is decided once, at start-up: a silent server pays nothing per request for it.
+	if (deps.logger.isLevelEnabled("info")) app.use("*", accessLog(deps.logger));
 	const tooLarge = (): LatchkeyError =>
 		new LatchkeyError("ERR_PAYLOAD_TOO_LARGE", `The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`, {
 			maxBytes: MAX_BODY_BYTES,
@@ -42,9 +43,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
 			throw tooLarge();
 		},
 	});
-	app.use("*", async (c, next) => {
-		const method = c.req.method;
-		if (method === "GET" || method === "HEAD") return await next();
+	// Only methods with a body are limited: a GET or HEAD passes no middleware for it.
+	app.on(["POST", "PUT", "DELETE", "PATCH"], "*", async (c, next) => {
 		// A declared length is checked before anything is read, and Node's parser reads no more than it declares, so
 		// the route may read the body directly. Only a body of unknown length (chunked) is counted as it streams,
 		// which makes the Node adapter build a full Request.

@@ -10,7 +10,6 @@ export function redactPath(path: string): string {
 
 export function accessLog(logger: Logger): MiddlewareHandler {
 	return async (c, next) => {
-		if (!logger.isLevelEnabled("info")) return await next();
 		const started = performance.now();
 		await next();
 		logger.info(
