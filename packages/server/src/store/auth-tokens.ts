@@ -25,7 +25,24 @@ export async function insertAuthToken(
 		.where("uid", "=", token.uid)
 		.executeTakeFirst();
 	if (touched.numUpdatedRows === 0n) return null;
-	await trx.insertInto("auth_tokens").values(authTokenToRow(token)).execute();
+	// The insert answers how many other tokens the user holds. Under the lock above that count is exact (it runs
+	// after the touch, so on PostgreSQL it sees every racer that committed first).
+	const inserted = await trx
+		.insertInto("auth_tokens")
+		.values(authTokenToRow(token))
+		.returning((eb) =>
+			eb
+				.selectFrom("auth_tokens as other")
+				.select((other) => other.fn.countAll<number | string>().as("count"))
+				.where("other.app_id", "=", token.appId)
+				.where("other.uid", "=", token.uid)
+				.where("other.id", "!=", token.id)
+				.as("others"),
+		)
+		.executeTakeFirstOrThrow();
+	// Below the cap nothing can be evicted, so the eviction (which sorts all the user's tokens: the costliest
+	// statement of a login) is skipped.
+	if (inserted.others === null || toNumber(inserted.others) < options.maxPerUser) return [];
 	// The new token is never the one evicted, even when several share a millisecond.
 	const evicted = await trx
 		.deleteFrom("auth_tokens")
@@ -150,8 +167,11 @@ export async function updateAuthToken(
 	if (patch.userAgent !== undefined) set.user_agent = patch.userAgent;
 	if (patch.deviceId !== undefined) set.device_id = patch.deviceId;
 	if (patch.appInfo !== undefined) set.app_info = patch.appInfo === null ? null : JSON.stringify(patch.appInfo);
-	if (Object.keys(set).length > 0) await db.updateTable("auth_tokens").set(set).where("id", "=", id).execute();
-	const row = await db.selectFrom("auth_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+	// One statement either way: the update answers the updated row itself.
+	const row =
+		Object.keys(set).length > 0
+			? await db.updateTable("auth_tokens").set(set).where("id", "=", id).returningAll().executeTakeFirst()
+			: await db.selectFrom("auth_tokens").selectAll().where("id", "=", id).executeTakeFirst();
 	return row ? authTokenFromRow(row) : null;
 }
 
