@@ -370,6 +370,12 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			expect(await store.findExistingAuthTokenIds([tokenId(1), tokenId(2)])).toEqual([]);
 		});
 
+		test("insertAuthToken answers null and stores nothing for a deactivated user", async () => {
+			await store.setUserDeactivatedAt("app1", "u2", T);
+			expect(await store.insertAuthToken(token("app1", "u2", tokenId(1)), { maxPerUser: 100 })).toBeNull();
+			expect(await store.getSession(tokenId(1))).toBeNull();
+		});
+
 		test("insertAuthToken evicts the oldest beyond the cap, never the new one, per user", async () => {
 			await store.insertAuthToken(token("app1", "u2", tokenId(100), { createdAt: T - 1000 }), { maxPerUser: 3 });
 			for (let i = 1; i <= 3; i++) {

@@ -3,7 +3,7 @@ import type { AuthTokenRecord, Page, PageRequest, Session } from "../store/store
 import type { DomainDeps } from "./deps.ts";
 import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
 import { generateCredential, parseCredential, verifySecret } from "./secrets.ts";
-import { getActiveUser } from "./users.ts";
+import { getActiveUser, normalizeUid } from "./users.ts";
 import { parseInput } from "./validation.ts";
 
 export const AUTH_TOKEN_PREFIX = "lkat_";
@@ -64,20 +64,22 @@ export async function createAuthToken(
 ): Promise<{ token: AuthTokenRecord; plaintext: string }> {
 	// Validation comes before existence, the order CometChat answers in.
 	const parsed = parseInput(createAuthTokenSchema, input ?? {});
-	const user = await getActiveUser(deps, appId, uid);
+	const normalized = normalizeUid(uid);
+	if (normalized === null) throw uidNotFound(uid.toLowerCase());
 	const credential = generateCredential(AUTH_TOKEN_PREFIX);
 	const token: AuthTokenRecord = {
 		id: credential.id,
 		appId,
-		uid: user.uid,
+		uid: normalized,
 		secretHash: credential.secretHash,
 		...deviceFields(parsed),
 		createdAt: deps.clock.now(),
 		lastUsedAt: null,
 	};
+	// The insert itself checks that the user exists and is active (no lookup before it: a login is one write).
 	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
-	if (evicted === null) throw uidNotFound(user.uid);
-	await deps.events.publish({ type: "token.created", appId, uid: user.uid, tokenId: token.id });
+	if (evicted === null) throw uidNotFound(normalized);
+	await deps.events.publish({ type: "token.created", appId, uid: normalized, tokenId: token.id });
 	if (evicted.length > 0) {
 		await deps.events.publish({ type: "token.revoked", appId, tokenIds: evicted, reason: "revoked" });
 	}

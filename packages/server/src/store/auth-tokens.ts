@@ -9,7 +9,7 @@ const ALL_ROWS = 1_000_000_000;
 
 /**
  * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically inside the caller's
- * transaction. The evicted token ids, or null when the user does not exist.
+ * transaction. The evicted token ids, or null when the user does not exist or is deactivated.
  */
 export async function insertAuthToken(
 	trx: Transaction<Tables>,
@@ -17,12 +17,14 @@ export async function insertAuthToken(
 	options: { maxPerUser: number },
 ): Promise<string[] | null> {
 	// Touching the user row first takes a row lock on PostgreSQL and the write lock on SQLite, so
-	// concurrent creates for one user queue up and the cap holds across nodes.
+	// concurrent creates for one user queue up and the cap holds across nodes. It also is the check that the user
+	// exists and is active, so a login needs no lookup of its own.
 	const touched = await trx
 		.updateTable("users")
 		.set({ uid: token.uid })
 		.where("app_id", "=", token.appId)
 		.where("uid", "=", token.uid)
+		.where("deactivated_at", "is", null)
 		.executeTakeFirst();
 	if (touched.numUpdatedRows === 0n) return null;
 	// The insert answers how many other tokens the user holds. Under the lock above that count is exact (it runs

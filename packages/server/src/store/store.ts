@@ -160,7 +160,7 @@ export interface Store {
 
 	/**
 	 * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically even across nodes.
-	 * Returns the evicted token ids, or null when the user does not exist.
+	 * Returns the evicted token ids, or null when the user does not exist or is deactivated.
 	 */
 	insertAuthToken(token: AuthTokenRecord, options: { maxPerUser: number }): Promise<string[] | null>;
 	/** The token with its user, in one lookup: the hot path of every authenticated call. */
