@@ -113,16 +113,28 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 	}
 	const unsubscribe = bus.subscribe(onEvent);
 
-	/** Reads through `cache`, storing only a found value whose lookup no event overtook. */
-	async function readThrough<T extends {}>(
+	/**
+	 * Reads through `cache`, storing only a found value whose lookup no event overtook. Not an async function: a hit
+	 * (every authenticated request) costs one already-settled promise, not an async frame.
+	 */
+	function readThrough<T extends {}>(
 		cache: LRUCache<string, T>,
 		id: string,
 		load: () => Promise<T | null>,
 		onStore?: (value: T) => void,
 	): Promise<T | null> {
-		if (!bus.isLive()) return await load();
+		if (!bus.isLive()) return load();
 		const hit = cache.get(id);
-		if (hit !== undefined) return hit;
+		if (hit !== undefined) return Promise.resolve(hit);
+		return fill(cache, id, load, onStore);
+	}
+
+	async function fill<T extends {}>(
+		cache: LRUCache<string, T>,
+		id: string,
+		load: () => Promise<T | null>,
+		onStore?: (value: T) => void,
+	): Promise<T | null> {
 		const started = epoch;
 		const value = await load();
 		if (value !== null && started === epoch && bus.isLive()) {
