@@ -1,83 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
-import type {
-	ApiKeyRecord,
-	AppRecord,
-	AuthTokenRecord,
-	OperatorRecord,
-	OperatorSessionRecord,
-	UserQuery,
-	UserRecord,
-} from "../src/store/store.ts";
+import type { UserQuery } from "../src/store/store.ts";
+import { apiKey, app, operator, operatorSession, T, token, tokenId, user } from "./records.ts";
 import { DIALECTS, openTestStore } from "./stores.ts";
 
 /** Far beyond 2^31 ms, so a bigint column that came back as a string or a truncated int would show. */
-const T = Date.UTC(2026, 0, 1);
-
-function app(id: string, createdAt = T): AppRecord {
-	return { id, name: `App ${id}`, region: "eu", jwtSecret: `secret-${id}`, createdAt };
-}
-
-function user(appId: string, uid: string, overrides: Partial<UserRecord> = {}): UserRecord {
-	return {
-		appId,
-		uid,
-		name: `Name ${uid}`,
-		avatar: null,
-		link: null,
-		role: "default",
-		statusMessage: null,
-		metadata: null,
-		tags: [],
-		isSample: false,
-		createdAt: T,
-		updatedAt: null,
-		deactivatedAt: null,
-		lastActiveAt: null,
-		...overrides,
-	};
-}
-
-function apiKey(appId: string, id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-	return {
-		id,
-		appId,
-		name: `Key ${id}`,
-		scope: "authOnly",
-		secretHash: "a".repeat(64),
-		createdBy: null,
-		createdAt: T,
-		...overrides,
-	};
-}
-
-function token(appId: string, uid: string, id: string, overrides: Partial<AuthTokenRecord> = {}): AuthTokenRecord {
-	return {
-		id,
-		appId,
-		uid,
-		secretHash: "b".repeat(64),
-		platform: null,
-		userAgent: null,
-		deviceId: null,
-		appInfo: null,
-		createdAt: T,
-		lastUsedAt: null,
-		...overrides,
-	};
-}
-
-function operator(id: string, email: string): OperatorRecord {
-	return { id, email, emailLower: email.toLowerCase(), passwordHash: `$argon2id$${id}`, createdAt: T };
-}
-
-function operatorSession(id: string, operatorId: string, createdAt = T): OperatorSessionRecord {
-	return { id, operatorId, secretHash: "c".repeat(64), createdAt, lastSeenAt: createdAt };
-}
-
-function tokenId(n: number): string {
-	return `lkat_${n.toString(16).padStart(20, "0")}`;
-}
 
 const ALL: Omit<UserQuery, "limit" | "offset"> = { searchIn: ["uid", "name"], deactivated: "include" };
 

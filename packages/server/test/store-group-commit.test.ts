@@ -9,48 +9,12 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { readConfig } from "../src/config.ts";
 import { openStore } from "../src/open-store.ts";
 import { KyselyStore, type KyselyStoreOptions } from "../src/store/kysely-store.ts";
-import type { AuthTokenRecord, UserRecord } from "../src/store/store.ts";
 import { insertUser } from "../src/store/users.ts";
 import { WriteQueue } from "../src/store/write-queue.ts";
+import { T, token, user } from "./records.ts";
 import { DIALECTS } from "./stores.ts";
 
 // Issue 11 item 4: writes are durable (synchronous=FULL on SQLite) and share commits (group commit).
-
-const T = Date.UTC(2026, 0, 1);
-
-function user(uid: string): UserRecord {
-	return {
-		appId: "app1",
-		uid,
-		name: uid,
-		avatar: null,
-		link: null,
-		role: "default",
-		statusMessage: null,
-		metadata: null,
-		tags: [],
-		isSample: false,
-		createdAt: T,
-		updatedAt: null,
-		deactivatedAt: null,
-		lastActiveAt: null,
-	};
-}
-
-function token(uid: string, id: string, createdAt = T): AuthTokenRecord {
-	return {
-		id,
-		appId: "app1",
-		uid,
-		secretHash: "b".repeat(64),
-		platform: null,
-		userAgent: null,
-		deviceId: null,
-		appInfo: null,
-		createdAt,
-		lastUsedAt: null,
-	};
-}
 
 interface FileStore {
 	store: KyselyStore;
@@ -118,17 +82,17 @@ describe.each(DIALECTS)("writes on %s", (dialect) => {
 
 	test("a failing write rejects alone; the writes issued in the same tick commit", async () => {
 		const results = await Promise.allSettled([
-			db.store.insertUser(user("u1")),
+			db.store.insertUser(user("app1", "u1")),
 			// Atomic: the app row is inserted before the duplicate user fails, and must roll back with it.
 			db.store.insertApp(
 				{ id: "app2", name: "B", region: "eu", jwtSecret: "s", createdAt: T },
 				[],
 				[
-					{ ...user("dup"), appId: "app2" },
-					{ ...user("dup"), appId: "app2" },
+					{ ...user("app1", "dup"), appId: "app2" },
+					{ ...user("app1", "dup"), appId: "app2" },
 				],
 			),
-			db.store.insertUser(user("u2")),
+			db.store.insertUser(user("app1", "u2")),
 		]);
 		expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
 		expect(await db.store.getUser("app1", "u1")).not.toBeNull();
@@ -140,14 +104,14 @@ describe.each(DIALECTS)("writes on %s", (dialect) => {
 	test("a write's promise resolves only once another connection sees its commit", async () => {
 		const seen: unknown[][] = [];
 		await Promise.all([
-			db.store.insertUser(user("u1")).then(async () => {
+			db.store.insertUser(user("app1", "u1")).then(async () => {
 				seen.push(await db.readElsewhere("select uid from users where uid = ?", ["u1"]));
 			}),
-			db.store.insertUser(user("u2")).then(async () => {
+			db.store.insertUser(user("app1", "u2")).then(async () => {
 				seen.push(await db.readElsewhere("select uid from users where uid = ?", ["u2"]));
 			}),
 		]);
-		await db.store.insertAuthToken(token("u1", "t1"), { maxPerUser: 100 });
+		await db.store.insertAuthToken(token("app1", "u1", "t1"), { maxPerUser: 100 });
 		expect(await db.readElsewhere("select id from auth_tokens", [])).toEqual([{ id: "t1" }]);
 		// A revocation is acknowledged only once it is stored.
 		await db.store.deleteAuthToken("t1");
@@ -160,7 +124,7 @@ describe.each(DIALECTS)("writes on %s", (dialect) => {
 		const operator = { id: "op1", email: "a@x.test", emailLower: "a@x.test", passwordHash: "p", createdAt: T };
 		const [claimed, inserted] = await Promise.all([
 			db.store.claimSetupToken("st1", "wrong", T + 1, operator),
-			db.store.insertUser(user("u1")),
+			db.store.insertUser(user("app1", "u1")),
 		]);
 		expect({ claimed, inserted }).toEqual({ claimed: false, inserted: true });
 		expect(await db.store.getSetupToken("st1")).not.toBeNull();
@@ -168,11 +132,13 @@ describe.each(DIALECTS)("writes on %s", (dialect) => {
 	});
 
 	test("insertAuthToken below the cap evicts nothing; a lowered cap evicts every token beyond it", async () => {
-		await db.store.insertUser(user("u1"));
+		await db.store.insertUser(user("app1", "u1"));
 		for (let i = 1; i <= 5; i++) {
-			expect(await db.store.insertAuthToken(token("u1", `t${i}`, T + i), { maxPerUser: 5 })).toEqual([]);
+			expect(
+				await db.store.insertAuthToken(token("app1", "u1", `t${i}`, { createdAt: T + i }), { maxPerUser: 5 }),
+			).toEqual([]);
 		}
-		const evicted = await db.store.insertAuthToken(token("u1", "t6", T + 6), { maxPerUser: 3 });
+		const evicted = await db.store.insertAuthToken(token("app1", "u1", "t6", { createdAt: T + 6 }), { maxPerUser: 3 });
 		expect(evicted?.sort()).toEqual(["t1", "t2", "t3"]);
 		expect((await db.store.listAuthTokens("app1", "u1", { limit: 10, offset: 0 })).items.map((t) => t.id)).toEqual([
 			"t6",
@@ -182,10 +148,10 @@ describe.each(DIALECTS)("writes on %s", (dialect) => {
 	});
 
 	test("updateAuthToken answers the updated token, or the unchanged one for an empty patch", async () => {
-		await db.store.insertUser(user("u1"));
-		await db.store.insertAuthToken(token("u1", "t1"), { maxPerUser: 100 });
+		await db.store.insertUser(user("app1", "u1"));
+		await db.store.insertAuthToken(token("app1", "u1", "t1"), { maxPerUser: 100 });
 		expect(await db.store.updateAuthToken("t1", { platform: "ios", appInfo: { v: 1 } })).toEqual({
-			...token("u1", "t1"),
+			...token("app1", "u1", "t1"),
 			platform: "ios",
 			appInfo: { v: 1 },
 		});
@@ -202,7 +168,7 @@ describe("group commit on SQLite", () => {
 		commits = [];
 		db = await openFileStore("sqlite", { onCommit: (writeCount) => commits.push(writeCount) });
 		await db.store.insertApp({ id: "app1", name: "App", region: "eu", jwtSecret: "s", createdAt: T }, [], []);
-		await db.store.insertUser(user("u0"));
+		await db.store.insertUser(user("app1", "u0"));
 		commits = [];
 	});
 	afterEach(async () => {
@@ -211,8 +177,10 @@ describe("group commit on SQLite", () => {
 
 	test("concurrent writes of one tick share one commit", async () => {
 		await Promise.all([
-			...Array.from({ length: 10 }, (_, i) => db.store.insertUser(user(`u${i + 1}`))),
-			...Array.from({ length: 10 }, (_, i) => db.store.insertAuthToken(token("u0", `t${i}`), { maxPerUser: 100 })),
+			...Array.from({ length: 10 }, (_, i) => db.store.insertUser(user("app1", `u${i + 1}`))),
+			...Array.from({ length: 10 }, (_, i) =>
+				db.store.insertAuthToken(token("app1", "u0", `t${i}`), { maxPerUser: 100 }),
+			),
 		]);
 		expect(commits).toEqual([20]);
 		await db.store.touchAuthToken("t0", T + 1);
@@ -220,7 +188,9 @@ describe("group commit on SQLite", () => {
 	});
 
 	test("a tick with more writes than one batch holds commits them all, in a few batches", async () => {
-		const results = await Promise.all(Array.from({ length: 150 }, (_, i) => db.store.insertUser(user(`u${i + 1}`))));
+		const results = await Promise.all(
+			Array.from({ length: 150 }, (_, i) => db.store.insertUser(user("app1", `u${i + 1}`))),
+		);
 		expect(results.every(Boolean)).toBe(true);
 		expect(commits.reduce((sum, n) => sum + n, 0)).toBe(150);
 		expect(commits.length).toBeGreaterThan(1);
@@ -233,10 +203,10 @@ describe("group commit on SQLite", () => {
 	test("a write issued while a batch commits goes into the next batch", async () => {
 		let late: Promise<boolean> | undefined;
 		await Promise.all([
-			db.store.insertUser(user("u1")).then(() => {
-				late = db.store.insertUser(user("late"));
+			db.store.insertUser(user("app1", "u1")).then(() => {
+				late = db.store.insertUser(user("app1", "late"));
 			}),
-			db.store.insertUser(user("u2")),
+			db.store.insertUser(user("app1", "u2")),
 		]);
 		expect(await late).toBe(true);
 		expect(commits).toEqual([2, 1]);
@@ -253,12 +223,12 @@ describe("group commit on SQLite", () => {
 			reached = resolve;
 		});
 		const failing = queue.run(async (trx) => {
-			await insertUser(trx, user("ghost"));
+			await insertUser(trx, user("app1", "ghost"));
 			reached();
 			await paused;
 			throw new Error("refused");
 		});
-		const kept = queue.run((trx) => insertUser(trx, user("kept")));
+		const kept = queue.run((trx) => insertUser(trx, user("app1", "kept")));
 		await inside;
 		// "ghost" is in the database now, uncommitted; these reads are issued while the batch holds it.
 		const ghost = db.store.getUser("app1", "ghost");
@@ -271,7 +241,7 @@ describe("group commit on SQLite", () => {
 	});
 
 	test("close() commits the writes it has already accepted", async () => {
-		const pending = db.store.insertUser(user("u1"));
+		const pending = db.store.insertUser(user("app1", "u1"));
 		await db.store.close();
 		expect(await pending).toBe(true);
 		expect(await db.readElsewhere("select uid from users where uid = ?", ["u1"])).toEqual([{ uid: "u1" }]);
