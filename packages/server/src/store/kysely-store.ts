@@ -27,10 +27,6 @@ import type { Tables } from "./tables.ts";
 import * as users from "./users.ts";
 import { WriteQueue } from "./write-queue.ts";
 
-// Apps are immutable (no update or delete exists); the TTL bounds how long a future deletion could lag.
-const APP_CACHE_TTL_MS = 60_000;
-const APP_CACHE_SIZE = 1000;
-
 export interface KyselyStoreOptions {
 	/** SQLite: called after each group commit with the number of writes it held. Lets tests observe batching. */
 	onCommit?: (writeCount: number) => void;
@@ -49,7 +45,6 @@ export class KyselyStore implements Store {
 	private readonly migrationSchema: string | undefined;
 	private readonly sessionQuery: authTokens.SessionQuery;
 	private readonly writeQueue: WriteQueue | null;
-	private readonly appCache = new Map<string, { app: AppRecord; at: number }>();
 
 	constructor(location: StoreLocation, options: KyselyStoreOptions = {}) {
 		this.db = createDatabase(location);
@@ -107,14 +102,8 @@ export class KyselyStore implements Store {
 	}
 
 	async getApp(id: string): Promise<AppRecord | null> {
-		// Every request resolves its app; apps never change once created, so a found one is kept a short while.
-		const cached = this.appCache.get(id);
-		if (cached && Date.now() - cached.at < APP_CACHE_TTL_MS) return cached.app;
-		const app = await apps.getApp(this.db, id);
-		if (!app) return null;
-		if (this.appCache.size >= APP_CACHE_SIZE) this.appCache.clear();
-		this.appCache.set(id, { app, at: Date.now() });
-		return app;
+		// The server reads apps through the read cache (cache/read-cache.ts); the store itself keeps nothing.
+		return await apps.getApp(this.db, id);
 	}
 
 	async listApps(): Promise<AppRecord[]> {
