@@ -74,6 +74,7 @@ describe("parseChangeEvent()", () => {
 			{ type: "token.revoked", appId: "a", tokenIds: "lkat_1", reason: "revoked" },
 			{ type: "token.revoked", appId: "a", tokenIds: [1], reason: "revoked" },
 			{ type: "token.revoked", appId: "a", tokenIds: [], reason: "revoked", uid: 7 },
+			{ type: "token.revoked", appId: "a", tokenIds: [], reason: "nuked" },
 			{ type: "user.updated", appId: "a" },
 			{ type: "apikey.deleted", appId: "a" },
 			{ type: "token.updated", tokenId: "lkat_1" },

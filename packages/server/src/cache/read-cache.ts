@@ -15,9 +15,9 @@ export interface ReadCacheOptions {
 	onError?(error: unknown): void;
 }
 
-export const DEFAULT_SESSION_CACHE_SIZE = 20_000;
-export const DEFAULT_API_KEY_CACHE_SIZE = 5_000;
-export const DEFAULT_APP_CACHE_SIZE = 1_000;
+const DEFAULT_SESSION_CACHE_SIZE = 20_000;
+const DEFAULT_API_KEY_CACHE_SIZE = 5_000;
+const DEFAULT_APP_CACHE_SIZE = 1_000;
 const DEFAULT_WRITE_BEHIND_INTERVAL_MS = 1_000;
 
 export interface ReadCacheStats {

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Every write that can change an authentication decision is announced as one of these, on every node. The
  * type names are the audit log's (issue 16), so that log and webhooks become two more subscribers.
@@ -58,58 +60,28 @@ export interface Resync {
 
 export type BusEvent = ChangeEvent | Resync;
 
-export const CHANGE_EVENT_TYPES: ReadonlySet<ChangeEvent["type"]> = new Set([
-	"token.created",
-	"token.updated",
-	"token.revoked",
-	"user.created",
-	"user.updated",
-	"user.deactivated",
-	"user.reactivated",
-	"user.deleted",
-	"apikey.created",
-	"apikey.updated",
-	"apikey.deleted",
-	"app.created",
+const id = z.string();
+const changeEventSchema = z.discriminatedUnion("type", [
+	z.object({ type: z.literal("token.created"), appId: id, uid: id, tokenId: id }),
+	z.object({ type: z.literal("token.updated"), appId: id, tokenId: id }),
+	z.object({
+		type: z.literal("token.revoked"),
+		appId: id,
+		tokenIds: z.array(id),
+		uid: id.optional(),
+		reason: z.enum(["revoked", "logged_out", "user_deleted", "expired"]),
+	}),
+	z.object({
+		type: z.enum(["user.created", "user.updated", "user.deactivated", "user.reactivated", "user.deleted"]),
+		appId: id,
+		uid: id,
+	}),
+	z.object({ type: z.enum(["apikey.created", "apikey.updated", "apikey.deleted"]), appId: id, keyId: id }),
+	z.object({ type: z.literal("app.created"), appId: id }),
 ]);
-
-/** Creations take nothing away: a cache holds no negative answers, so it has nothing to drop for them. */
-export function isCreation(event: ChangeEvent): boolean {
-	return (
-		event.type === "token.created" ||
-		event.type === "user.created" ||
-		event.type === "apikey.created" ||
-		event.type === "app.created"
-	);
-}
 
 /** Checks an event that came from outside this process (a NOTIFY payload); null when it is not one. */
 export function parseChangeEvent(value: unknown): ChangeEvent | null {
-	if (typeof value !== "object" || value === null) return null;
-	const event = value as Record<string, unknown>;
-	if (typeof event.type !== "string" || !CHANGE_EVENT_TYPES.has(event.type as ChangeEvent["type"])) return null;
-	if (typeof event.appId !== "string") return null;
-	switch (event.type) {
-		case "token.revoked":
-			return Array.isArray(event.tokenIds) &&
-				event.tokenIds.every((id) => typeof id === "string") &&
-				typeof event.reason === "string" &&
-				(event.uid === undefined || typeof event.uid === "string")
-				? (event as unknown as ChangeEvent)
-				: null;
-		case "token.created":
-			return typeof event.uid === "string" && typeof event.tokenId === "string"
-				? (event as unknown as ChangeEvent)
-				: null;
-		case "token.updated":
-			return typeof event.tokenId === "string" ? (event as unknown as ChangeEvent) : null;
-		case "apikey.created":
-		case "apikey.updated":
-		case "apikey.deleted":
-			return typeof event.keyId === "string" ? (event as unknown as ChangeEvent) : null;
-		case "app.created":
-			return event as unknown as ChangeEvent;
-		default:
-			return typeof event.uid === "string" ? (event as unknown as ChangeEvent) : null;
-	}
+	const parsed = changeEventSchema.safeParse(value);
+	return parsed.success ? parsed.data : null;
 }
