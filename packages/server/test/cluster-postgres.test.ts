@@ -5,7 +5,14 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { WebSocket } from "ws";
 import type { Credentials } from "../src/bootstrap.ts";
-import { findFreePort, makeTempDir, requestJSON, type ServerProcess, startServerProcess } from "./process.ts";
+import {
+	findFreePort,
+	type JSONAnswer,
+	makeTempDir,
+	requestJSON,
+	type ServerProcess,
+	startServerProcess,
+} from "./process.ts";
 
 const url = process.env.DATABASE_URL;
 
@@ -114,6 +121,38 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 		]);
 		console.log(`cross-node revocation-to-close: ${(result.at - started).toFixed(1)} ms (delete on A, socket on B)`);
 		expect({ code: result.code, reason: result.reason }).toEqual({ code: 4001, reason: "revoked" });
+	});
+
+	test("node B's cached session follows what node A does: a rename is seen, a revocation refused", async () => {
+		const rest = { appid: credentials.appId, apikey: credentials.restApiKey };
+		expect((await requestJSON(baseA, "POST", "/v3/users", rest, { uid: "bea", name: "Bea" })).status).toBe(200);
+		const token = String((await requestJSON(baseA, "POST", "/v3/users/bea/auth_tokens", rest)).json.data?.authToken);
+		const session = { appid: credentials.appId, authtoken: token };
+		// Node B caches the session, then node A changes it: B must follow as soon as the event arrives.
+		expect((await requestJSON(baseB, "GET", "/v3.0/me", session)).json.data?.name).toBe("Bea");
+		expect((await requestJSON(baseB, "GET", "/v3.0/me", session)).json.data?.name).toBe("Bea");
+		expect((await requestJSON(baseA, "PUT", "/v3/users/bea", rest, { name: "Beatrice" })).status).toBe(200);
+		/** Asks node B until `done` holds, for at most 5 s; returns the last answer and how long it took. */
+		const askB = async (done: (answer: JSONAnswer) => boolean): Promise<{ answer: JSONAnswer; ms: number }> => {
+			const started = performance.now();
+			let answer = await requestJSON(baseB, "GET", "/v3.0/me", session);
+			while (!done(answer) && performance.now() - started < 5_000) {
+				answer = await requestJSON(baseB, "GET", "/v3.0/me", session);
+			}
+			return { answer, ms: performance.now() - started };
+		};
+		const renamed = await askB((answer) => answer.json.data?.name === "Beatrice");
+		expect(renamed.answer.json.data?.name).toBe("Beatrice");
+		const tokenId = token.split(".")[0];
+		expect((await requestJSON(baseA, "DELETE", `/v3/users/bea/auth_tokens/${tokenId}`, rest)).status).toBe(200);
+		const refused = await askB((answer) => answer.status !== 200);
+		console.log(
+			`cross-node cache: rename seen by B after ${renamed.ms.toFixed(1)} ms, revocation after ${refused.ms.toFixed(1)} ms`,
+		);
+		expect({ status: refused.answer.status, code: refused.answer.json.error?.code }).toEqual({
+			status: 401,
+			code: "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+		});
 	});
 
 	test("concurrent creates of one uid through both nodes yield exactly one user", async () => {
