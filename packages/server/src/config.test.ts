@@ -27,3 +27,49 @@ test("readConfig() refuses a cache size that is not a whole number in range, nam
 		new ConfigError("LATCHKEY_WRITE_BEHIND_INTERVAL_MS must be between 10 and 3600000, got 5"),
 	);
 });
+
+test("readConfig() gives connection caps and timeouts their defaults and reads each from its variable", () => {
+	expect(readConfig({}, "/tmp").connections).toEqual({
+		headersTimeoutMs: 10_000,
+		requestTimeoutMs: 30_000,
+		keepAliveTimeoutMs: 5_000,
+		maxUnauthenticatedSocketsPerIP: 1_000,
+		maxUnauthenticatedSockets: 10_000,
+		maxSockets: 100_000,
+		maxSocketsPerUser: 100,
+	});
+	expect(
+		readConfig(
+			{
+				LATCHKEY_HEADERS_TIMEOUT_MS: "200",
+				LATCHKEY_REQUEST_TIMEOUT_MS: "300",
+				LATCHKEY_KEEP_ALIVE_TIMEOUT_MS: "400",
+				LATCHKEY_WS_MAX_UNAUTHENTICATED_PER_IP: "2",
+				LATCHKEY_WS_MAX_UNAUTHENTICATED: "3",
+				LATCHKEY_WS_MAX_SOCKETS: "4",
+				LATCHKEY_WS_MAX_SOCKETS_PER_USER: "5",
+			},
+			"/tmp",
+		).connections,
+	).toEqual({
+		headersTimeoutMs: 200,
+		requestTimeoutMs: 300,
+		keepAliveTimeoutMs: 400,
+		maxUnauthenticatedSocketsPerIP: 2,
+		maxUnauthenticatedSockets: 3,
+		maxSockets: 4,
+		maxSocketsPerUser: 5,
+	});
+});
+
+test("readConfig() refuses a bad connection cap or timeout, naming the variable", () => {
+	expect(() => readConfig({ LATCHKEY_WS_MAX_SOCKETS_PER_USER: "0" }, "/tmp")).toThrow(
+		new ConfigError("LATCHKEY_WS_MAX_SOCKETS_PER_USER must be between 1 and 10000000, got 0"),
+	);
+	expect(() => readConfig({ LATCHKEY_HEADERS_TIMEOUT_MS: "soon" }, "/tmp")).toThrow(
+		new ConfigError('LATCHKEY_HEADERS_TIMEOUT_MS must be a whole number, got "soon"'),
+	);
+	expect(() => readConfig({ LATCHKEY_HEADERS_TIMEOUT_MS: "60000" }, "/tmp")).toThrow(
+		new ConfigError("LATCHKEY_HEADERS_TIMEOUT_MS must not be larger than LATCHKEY_REQUEST_TIMEOUT_MS"),
+	);
+});

@@ -22,6 +22,25 @@ export interface Config {
 		appCacheSize?: number;
 		writeBehindIntervalMs?: number;
 	};
+	/** Connection caps and timeouts (issue 12); each default is in CONNECTION_VARIABLES below. */
+	connections: ConnectionLimits;
+}
+
+export interface ConnectionLimits {
+	/** Longest a client may take to send a request's headers before the socket is closed. */
+	headersTimeoutMs: number;
+	/** Longest a client may take to send a whole request (headers and body). */
+	requestTimeoutMs: number;
+	/** How long an idle kept-alive connection stays open between requests. */
+	keepAliveTimeoutMs: number;
+	/** Realtime sockets from one address that have not (yet) authenticated. */
+	maxUnauthenticatedSocketsPerIP: number;
+	/** Realtime sockets on this node that have not (yet) authenticated, from all addresses. */
+	maxUnauthenticatedSockets: number;
+	/** Realtime sockets on this node, authenticated or not. */
+	maxSockets: number;
+	/** Authenticated realtime sockets of one user on this node. */
+	maxSocketsPerUser: number;
 }
 
 /** A bad environment variable; its message names the variable. */
@@ -35,6 +54,17 @@ const CACHE_VARIABLES: ReadonlyArray<readonly [string, keyof Config["cache"], nu
 	["LATCHKEY_API_KEY_CACHE_SIZE", "apiKeyCacheSize", 1, 1_000_000],
 	["LATCHKEY_APP_CACHE_SIZE", "appCacheSize", 1, 1_000_000],
 	["LATCHKEY_WRITE_BEHIND_INTERVAL_MS", "writeBehindIntervalMs", 10, 3_600_000],
+];
+
+/** Variable, field, default (in the field's unit), min, max. */
+const CONNECTION_VARIABLES: ReadonlyArray<readonly [string, keyof ConnectionLimits, number, number, number]> = [
+	["LATCHKEY_HEADERS_TIMEOUT_MS", "headersTimeoutMs", 10_000, 100, 600_000],
+	["LATCHKEY_REQUEST_TIMEOUT_MS", "requestTimeoutMs", 30_000, 100, 600_000],
+	["LATCHKEY_KEEP_ALIVE_TIMEOUT_MS", "keepAliveTimeoutMs", 5_000, 100, 600_000],
+	["LATCHKEY_WS_MAX_UNAUTHENTICATED_PER_IP", "maxUnauthenticatedSocketsPerIP", 1_000, 1, 10_000_000],
+	["LATCHKEY_WS_MAX_UNAUTHENTICATED", "maxUnauthenticatedSockets", 10_000, 1, 10_000_000],
+	["LATCHKEY_WS_MAX_SOCKETS", "maxSockets", 100_000, 1, 10_000_000],
+	["LATCHKEY_WS_MAX_SOCKETS_PER_USER", "maxSocketsPerUser", 100, 1, 10_000_000],
 ];
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
@@ -96,6 +126,15 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		const value = env[name];
 		if (value !== undefined && value !== "") cache[field] = parseInteger(name, value, min, max);
 	}
+	const connections = {} as ConnectionLimits;
+	for (const [name, field, fallback, min, max] of CONNECTION_VARIABLES) {
+		const value = env[name];
+		connections[field] = value !== undefined && value !== "" ? parseInteger(name, value, min, max) : fallback;
+	}
+	// Node refuses a header deadline longer than the whole-request deadline.
+	if (connections.headersTimeoutMs > connections.requestTimeoutMs) {
+		throw new ConfigError("LATCHKEY_HEADERS_TIMEOUT_MS must not be larger than LATCHKEY_REQUEST_TIMEOUT_MS");
+	}
 	return Object.freeze({
 		host,
 		port,
@@ -107,5 +146,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		tls,
 		logLevel,
 		cache: Object.freeze(cache),
+		connections: Object.freeze(connections),
 	});
 }

@@ -64,17 +64,36 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 			liveSocketCount: (appId, uid) => hub.liveSocketCount(appId, uid),
 		},
 	});
-	const hub = createRealtimeHub({ domain, logger: deps.logger, bus }, deps.realtime);
+	const limits = deps.config.connections;
+	const hub = createRealtimeHub(
+		{ domain, logger: deps.logger, bus },
+		{
+			maxUnauthenticatedSocketsPerIP: limits.maxUnauthenticatedSocketsPerIP,
+			maxUnauthenticatedSockets: limits.maxUnauthenticatedSockets,
+			maxSockets: limits.maxSockets,
+			maxSocketsPerUser: limits.maxSocketsPerUser,
+			...deps.realtime,
+		},
+	);
 	const tls = deps.config.tls;
+	// A client that sends its headers or body a byte at a time is cut once these pass, instead of holding a socket
+	// for Node's 300 s default. Node checks the deadlines every `connectionsCheckingInterval`, so that follows them.
+	const timeouts = {
+		headersTimeout: limits.headersTimeoutMs,
+		requestTimeout: limits.requestTimeoutMs,
+		keepAliveTimeout: limits.keepAliveTimeoutMs,
+		connectionsCheckingInterval: Math.min(1_000, Math.ceil(limits.headersTimeoutMs / 4)),
+	};
 	const server = await new Promise<ServerType>((resolve, reject) => {
 		const created = serve(
 			{
 				fetch: app.fetch,
 				hostname: deps.config.host,
 				port: deps.config.port,
+				serverOptions: timeouts,
 				...(tls && {
 					createServer: createHTTPSServer,
-					serverOptions: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+					serverOptions: { ...timeouts, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
 				}),
 			},
 			() => resolve(created),

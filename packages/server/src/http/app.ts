@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { LatchkeyError } from "../domain/errors.ts";
 import type { AppDeps } from "../web/deps.ts";
@@ -33,14 +33,22 @@ export function createApp(deps: AppDeps): Hono<Env> {
 	app.use("/v3.0/*", cors);
 	// The access log is decided once, at start-up: a silent server pays nothing per request for it.
 	if (deps.logger.isLevelEnabled("info")) app.use("*", accessLog(deps.logger));
-	const tooLarge = (): LatchkeyError =>
-		new LatchkeyError("ERR_PAYLOAD_TOO_LARGE", `The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`, {
-			maxBytes: MAX_BODY_BYTES,
-		});
+	const tooLarge = (c: Context<Env>): LatchkeyError => {
+		// The unread rest of the body would otherwise be taken for the next request on a kept-alive connection (or
+		// the connection cut under it): announce the close, so a client or proxy opens a fresh one (issue 12).
+		c.header("connection", "close");
+		return new LatchkeyError(
+			"ERR_PAYLOAD_TOO_LARGE",
+			`The request body may not be larger than ${MAX_BODY_BYTES / 1024} KB.`,
+			{
+				maxBytes: MAX_BODY_BYTES,
+			},
+		);
+	};
 	const limitStreamedBody = bodyLimit({
 		maxSize: MAX_BODY_BYTES,
-		onError: () => {
-			throw tooLarge();
+		onError: (c) => {
+			throw tooLarge(c);
 		},
 	});
 	// Only methods with a body are limited: a GET or HEAD passes no middleware for it.
@@ -50,7 +58,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 		// which makes the Node adapter build a full Request.
 		const declared = c.req.header("content-length");
 		if (declared !== undefined && c.req.header("transfer-encoding") === undefined) {
-			if (Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+			if (Number(declared) > MAX_BODY_BYTES) throw tooLarge(c);
 			return await next();
 		}
 		return await limitStreamedBody(c, next);

@@ -15,7 +15,9 @@ import {
 	CLOSE_REASON_AUTH_TIMEOUT,
 	CLOSE_REASON_GOING_AWAY,
 	CLOSE_REASON_INTERNAL_ERROR,
+	CLOSE_REASON_TOO_MANY_SOCKETS,
 	CLOSE_SESSION_REVOKED,
+	CLOSE_TOO_MANY_SOCKETS,
 } from "./close-codes.ts";
 import {
 	encodeAuthAccepted,
@@ -48,6 +50,17 @@ export interface RealtimeHubOptions {
 	 * anything) is cut off, so a vanished peer does not stay registered forever. 0 turns it off.
 	 */
 	heartbeatIntervalMs?: number;
+	/**
+	 * Sockets from one address that have not authenticated yet (the handshake included); more are refused with
+	 * HTTP 429 before the handshake. Authenticated sockets do not count. No cap unless given (config.ts gives one).
+	 */
+	maxUnauthenticatedSocketsPerIP?: number;
+	/** Sockets on this node that have not authenticated yet, from all addresses; more are refused with HTTP 503. */
+	maxUnauthenticatedSockets?: number;
+	/** Sockets on this node, authenticated or not; more are refused with HTTP 503. */
+	maxSockets?: number;
+	/** Authenticated sockets of one user on this node; one more is closed with 4004 instead of being accepted. */
+	maxSocketsPerUser?: number;
 	setTimer?: SetTimer;
 }
 
@@ -90,9 +103,10 @@ const realSetTimer: SetTimer = (callback, ms) => {
 	return () => clearTimeout(timer);
 };
 
-function rejectUpgrade(socket: Duplex, status: 404 | 503): void {
-	const text = status === 404 ? "Not Found" : "Service Unavailable";
-	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+const UPGRADE_REFUSALS = { 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable" } as const;
+
+function rejectUpgrade(socket: Duplex, status: keyof typeof UPGRADE_REFUSALS): void {
+	socket.end(`HTTP/1.1 ${status} ${UPGRADE_REFUSALS[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 function isRealtimePath(url: string | undefined): boolean {
@@ -117,6 +131,10 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	const setTimer = options.setTimer ?? realSetTimer;
 	const reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
 	const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 30_000;
+	const maxUnauthenticatedPerIP = options.maxUnauthenticatedSocketsPerIP ?? Number.POSITIVE_INFINITY;
+	const maxUnauthenticated = options.maxUnauthenticatedSockets ?? Number.POSITIVE_INFINITY;
+	const maxSockets = options.maxSockets ?? Number.POSITIVE_INFINITY;
+	const maxSocketsPerUser = options.maxSocketsPerUser ?? Number.POSITIVE_INFINITY;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
 	const registry = new SocketRegistry();
 	const sockets = new Set<WebSocket>();
@@ -124,6 +142,25 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	const alive = new WeakMap<WebSocket, boolean>();
 	const log = deps.logger.child({ component: "realtime" });
 	let closing = false;
+	// Counted from the accepted upgrade (before the handshake) until the connection closes, or until it
+	// authenticates for the unauthenticated counts: sockets that never authenticate are what an attacker holds.
+	let openCount = 0;
+	let unauthenticatedCount = 0;
+	const unauthenticatedByAddress = new Map<string, number>();
+
+	function countUnauthenticated(address: string, delta: number): void {
+		unauthenticatedCount += delta;
+		const count = (unauthenticatedByAddress.get(address) ?? 0) + delta;
+		if (count === 0) unauthenticatedByAddress.delete(address);
+		else unauthenticatedByAddress.set(address, count);
+	}
+
+	/** Why a new upgrade from `address` is refused, or null when it fits under every cap. */
+	function checkCaps(address: string): 429 | 503 | null {
+		if (openCount >= maxSockets || unauthenticatedCount >= maxUnauthenticated) return 503;
+		if ((unauthenticatedByAddress.get(address) ?? 0) >= maxUnauthenticatedPerIP) return 429;
+		return null;
+	}
 
 	function closeSocket(socket: WebSocket, code: number, reason: string): void {
 		if (socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED) return;
@@ -169,12 +206,18 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			log.debug({ appId: claims.appId }, "realtime auth failed");
 			return closeSocket(socket, CLOSE_AUTH_FAILED, CLOSE_REASON_AUTH_FAILED);
 		}
+		// Only sockets that were told "200 OK" count, so a forged JWT cannot use up a user's sockets.
+		if (hub.liveSocketCount(session.token.appId, session.user.uid) >= maxSocketsPerUser) {
+			registry.remove(entry);
+			log.debug({ appId: claims.appId }, "realtime socket refused: too many sockets for the user");
+			return closeSocket(socket, CLOSE_TOO_MANY_SOCKETS, CLOSE_REASON_TOO_MANY_SOCKETS);
+		}
 		entry.authenticated = true;
 		onAccepted();
 		socket.send(encodeAuthAccepted({ appId: session.token.appId, sender: session.user.uid, deviceId: auth.deviceId }));
 	}
 
-	function onConnection(socket: WebSocket): void {
+	function onConnection(socket: WebSocket, onAuthenticated: () => void): void {
 		sockets.add(socket);
 		alive.set(socket, true);
 		socket.on("pong", () => alive.set(socket, true));
@@ -194,7 +237,11 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			// One auth per socket: the SDK sends exactly one, and a second must not swap identities.
 			if (!isAuthAttempt(frame) || authStarted) return;
 			authStarted = true;
-			authenticate(socket, frame, cancelAuthTimer).catch((error: unknown) => {
+			const onAccepted = (): void => {
+				cancelAuthTimer();
+				onAuthenticated();
+			};
+			authenticate(socket, frame, onAccepted).catch((error: unknown) => {
 				log.error({ err: error }, "realtime auth crashed");
 				closeSocket(socket, CLOSE_INTERNAL_ERROR, CLOSE_REASON_INTERNAL_ERROR);
 			});
@@ -242,7 +289,23 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			if (request.headers.upgrade?.toLowerCase() !== "websocket") return;
 			if (!isRealtimePath(request.url)) return rejectUpgrade(socket, 404);
 			if (closing) return rejectUpgrade(socket, 503);
-			wss.handleUpgrade(request, socket, head, onConnection);
+			const address = request.socket.remoteAddress ?? "";
+			const refusal = checkCaps(address);
+			if (refusal !== null) return rejectUpgrade(socket, refusal);
+			openCount += 1;
+			countUnauthenticated(address, 1);
+			let unauthenticated = true;
+			const leaveUnauthenticated = (): void => {
+				if (!unauthenticated) return;
+				unauthenticated = false;
+				countUnauthenticated(address, -1);
+			};
+			// The raw socket closes however the connection ends, a failed handshake included.
+			socket.once("close", () => {
+				openCount -= 1;
+				leaveUnauthenticated();
+			});
+			wss.handleUpgrade(request, socket, head, (webSocket) => onConnection(webSocket, leaveUnauthenticated));
 		},
 		async handleEvent(event) {
 			switch (event.type) {
