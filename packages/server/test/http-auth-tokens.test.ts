@@ -6,6 +6,7 @@ import {
 	createOtherApp,
 	createUserOverHTTP,
 	credentialId,
+	errorBody,
 	expectError,
 	expectResponse,
 	mintToken,
@@ -392,6 +393,25 @@ describe("DELETE /v3/users/{uid}/auth_tokens/{authToken}", () => {
 		).toBe(200);
 		const again = await h.call("DELETE", `/v3/users/superhero1/auth_tokens/${a.id}`, { key: h.seed.restApiKey });
 		await expectError(again, 404, "ERR_AUTH_TOKEN_NOT_FOUND", TOKEN_NOT_FOUND("superhero1"));
+		expect(h.eventsOf("token.revoked")).toHaveLength(1);
+	});
+
+	test("two concurrent deletes of one token: one 200, the other 404 ERR_AUTH_TOKEN_NOT_FOUND", async () => {
+		const a = await mintToken(h, "superhero1");
+		const path = `/v3/users/superhero1/auth_tokens/${a.authToken}`;
+		const answers = await Promise.all([
+			h.call("DELETE", path, { key: h.seed.restApiKey }),
+			h.call("DELETE", path, { key: h.seed.restApiKey }),
+		]);
+		const bodies = await Promise.all(answers.map(async (res) => ({ status: res.status, body: await readJSON(res) })));
+		bodies.sort((x, y) => x.status - y.status);
+		expect(bodies).toEqual([
+			{
+				status: 200,
+				body: { data: { success: true, message: `The Auth Token ${masked(a.id)} has been deleted successfully.` } },
+			},
+			{ status: 404, body: errorBody("ERR_AUTH_TOKEN_NOT_FOUND", TOKEN_NOT_FOUND("superhero1")) },
+		]);
 		expect(h.eventsOf("token.revoked")).toHaveLength(1);
 	});
 

@@ -279,6 +279,21 @@ describe("DELETE /v3.0/me", () => {
 		);
 		expect(h.eventsOf("token.revoked")).toHaveLength(1);
 	});
+
+	test("two concurrent logouts of one token: one 200, the other AUTH_ERR_AUTH_TOKEN_NOT_FOUND", async () => {
+		const a = await mintToken(h, "superhero1");
+		const answers = await Promise.all([
+			h.call("DELETE", "/v3.0/me", { token: a.authToken }),
+			h.call("DELETE", "/v3.0/me", { token: a.authToken }),
+		]);
+		const bodies = await Promise.all(answers.map(async (res) => ({ status: res.status, body: await readJSON(res) })));
+		bodies.sort((x, y) => x.status - y.status);
+		expect(bodies).toEqual([
+			{ status: 200, body: { data: { success: true, message: "The user has been logged out successfully." } } },
+			{ status: 401, body: errorBody("AUTH_ERR_AUTH_TOKEN_NOT_FOUND", SESSION_NOT_FOUND) },
+		]);
+		expect(h.eventsOf("token.revoked")).toHaveLength(1);
+	});
 });
 
 describe("GET /v3.0/settings and POST /v3.0/user_sessions", () => {

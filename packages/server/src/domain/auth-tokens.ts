@@ -186,18 +186,33 @@ export async function deleteAuthToken(
 	reference: string,
 ): Promise<AuthTokenRecord> {
 	const token = await findUserAuthToken(deps, appId, uid, reference);
-	await revokeAuthToken(deps, token, "revoked");
+	// A concurrent delete of the same token may win between the lookup and the delete: the loser is told the
+	// token does not exist for this uid, as if it had come second.
+	if (!(await deleteToken(deps, token, "revoked"))) throw authTokenNotFoundForUser(token.uid);
 	return token;
 }
 
-/** Deletes a token the caller already holds (logout, or a verified reference). */
+/**
+ * Deletes the caller's own token (logout). A concurrent logout that won first leaves this one
+ * AUTH_ERR_AUTH_TOKEN_NOT_FOUND, which the SDK treats as logged out.
+ */
 export async function revokeAuthToken(
 	deps: DomainDeps,
 	token: AuthTokenRecord,
 	reason: "revoked" | "logged_out",
 ): Promise<void> {
-	if (!(await deps.store.deleteAuthToken(token.id))) throw authTokenNotFound();
+	if (!(await deleteToken(deps, token, reason))) throw authTokenNotFound();
+}
+
+/** Deletes one token and publishes its revocation; false when it was already gone. */
+async function deleteToken(
+	deps: DomainDeps,
+	token: AuthTokenRecord,
+	reason: "revoked" | "logged_out",
+): Promise<boolean> {
+	if (!(await deps.store.deleteAuthToken(token.id))) return false;
 	await deps.events.publish({ type: "token.revoked", appId: token.appId, tokenIds: [token.id], reason });
+	return true;
 }
 
 /** Revokes every token of a user; returns how many there were. */
