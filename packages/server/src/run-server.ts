@@ -6,6 +6,7 @@ import { systemClock } from "./domain/clock.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { type ForeignWriteWatcher, watchForeignWrites } from "./events/foreign-writes.ts";
 import { createPostgresEventBus } from "./events/postgres-bus.ts";
+import { createLogger } from "./logger.ts";
 import { openStore } from "./open-store.ts";
 import { startServer } from "./serve.ts";
 
@@ -14,14 +15,25 @@ const RECONCILE_INTERVAL_MS = 30_000;
 /** SQLite: how often the server looks for commits by another process (the CLI), which it then treats as a resync. */
 const FOREIGN_WRITE_CHECK_MS = 250;
 
+/** Marks the one-time block of secrets when it goes to stderr, so a log collector's reader knows what it holds. */
+export const SECRETS_MARKER = "LATCHKEY FIRST-START SECRETS (shown once; also in credentials.json)";
+
+/** Where the human lines go. `terminal` says stdout is a TTY: only then are secrets printed beside the log. */
+export interface ServerOutput {
+	log(line: string): void;
+	/** stderr: the first start's secrets go here, once, when stdout is not a terminal. */
+	error(line: string): void;
+	terminal: boolean;
+}
+
 /**
  * Everything `npm start` and `latchkey serve` do: prepare the data dir, migrate, create the first app on a
  * fresh install, listen, and shut down cleanly on SIGTERM/SIGINT. Resolves with the exit code.
  */
-export async function runServer(config: Readonly<Config>, output: { log(line: string): void }): Promise<number> {
+export async function runServer(config: Readonly<Config>, output: ServerOutput): Promise<number> {
 	// Log lines (the access log above all) are written asynchronously, off the request's path; pino flushes them
 	// when the process exits.
-	const logger = pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: false }));
+	const logger = createLogger(config.logLevel, pino.destination({ dest: 1, sync: false }));
 	// Also on PostgreSQL: credentials.json and dev certificates live there.
 	prepareDataDir(config.dataDir);
 	const store = await openStore(config);
@@ -46,16 +58,27 @@ export async function runServer(config: Readonly<Config>, output: { log(line: st
 	}
 	const deps = { store, clock: systemClock, logger, events: bus };
 	const first = await ensureFirstApp(deps, { dataDir: config.dataDir, publicURL: config.publicURL });
-	if (first) output.log(formatCredentials(first.credentials, first.created, config.dataDir));
 	const dashboardURL = `${config.publicURL.replace(/\/+$/, "")}/dashboard`;
 	// Only a fresh install prints a one-time setup link (a credential, never logged): later starts print no
 	// secret, and `latchkey admin create` makes operators at any time.
 	const setupLink = first ? await ensureSetupLink(deps, config.publicURL) : null;
-	output.log(
-		setupLink
-			? `Dashboard: ${dashboardURL}\n  Create the first operator (one-time link, 24 h): ${setupLink}\n  or: npx latchkey admin create --email EMAIL --password-stdin`
-			: `Dashboard: ${dashboardURL}`,
-	);
+	output.log(`Dashboard: ${dashboardURL}`);
+	if (first) {
+		const secrets = [
+			formatCredentials(first.credentials, first.created, config.dataDir),
+			...(setupLink
+				? [
+						`  Create the first operator (one-time link, 24 h): ${setupLink}`,
+						"  or: npx latchkey admin create --email EMAIL --password-stdin",
+						"",
+					]
+				: []),
+		].join("\n");
+		// stdout carries the JSON log, which is usually shipped somewhere: the keys go there only when a person
+		// is watching it. Otherwise they go to stderr, once, marked; credentials.json holds the keys either way.
+		if (output.terminal) output.log(secrets);
+		else output.error(`----- BEGIN ${SECRETS_MARKER} -----\n${secrets}\n----- END ${SECRETS_MARKER} -----`);
+	}
 	const running = await startServer({
 		config,
 		store,

@@ -338,7 +338,7 @@ describe("api keys: credentials", () => {
 				await callRefused(route, "wrong-key-value"),
 				401,
 				"AUTH_ERR_APIKEY_NOT_FOUND",
-				"The key wrong*****value does not exist. Please use correct apiKey.",
+				"The key ******** does not exist. Please use correct apiKey.",
 			);
 		});
 

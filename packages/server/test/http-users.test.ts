@@ -643,7 +643,7 @@ describe("users: credentials", () => {
 				res,
 				401,
 				"AUTH_ERR_APIKEY_NOT_FOUND",
-				"The key f1915******************************33fbf does not exist. Please use correct apiKey.",
+				"The key ******** does not exist. Please use correct apiKey.",
 			);
 		});
 
@@ -702,7 +702,7 @@ describe("users: credentials", () => {
 	test("the error body never carries a stack", async () => {
 		const res = await h.call("GET", "/v3/users", { key: "nope" });
 		expect(await readJSON(res)).toEqual(
-			errorBody("AUTH_ERR_APIKEY_NOT_FOUND", "The key **** does not exist. Please use correct apiKey."),
+			errorBody("AUTH_ERR_APIKEY_NOT_FOUND", "The key ******** does not exist. Please use correct apiKey."),
 		);
 	});
 });

@@ -25,7 +25,7 @@ export const updateApiKeySchema = z.object({
 /** How a presented key is shown in an error message: never its secret. */
 function describePresentedKey(presented: string): string {
 	const parsed = parseCredential(API_KEY_PREFIX, presented);
-	return parsed ? maskCredential(parsed.id) : maskForMessage(presented);
+	return parsed ? maskCredential(parsed.id) : maskForMessage();
 }
 
 /**

@@ -59,10 +59,25 @@ export function maskCredential(id: string): string {
 	return `${id}.********`;
 }
 
-/** CometChat's masking of a key echoed in a message: first 5 characters, stars, last 5. */
-export function maskForMessage(value: string): string {
-	if (value.length <= 12) return "*".repeat(value.length);
-	return value.slice(0, 5) + "*".repeat(Math.min(value.length - 10, 30)) + value.slice(-5);
+/**
+ * How a presented value that is not credential-shaped is echoed in a message: a fixed mask, nothing of the value,
+ * not even its length. (CometChat shows its first and last 5 characters; for one of our keys sent without its
+ * prefix that would be 10 characters of its secret.)
+ */
+export function maskForMessage(): string {
+	return "********";
+}
+
+// Every credential Latchkey issues: auth tokens, API keys, setup tokens, operator sessions. Case-insensitive
+// because a path or header may arrive in any case and must be redacted all the same.
+const CREDENTIAL_SHAPE = /\b(lk(?:at|ak|st|os)_[0-9a-f]*)\.[A-Za-z0-9_-]+/gi;
+
+/**
+ * Replaces the secret half of every credential-shaped value in a text (a log line, a path) with `[redacted]`,
+ * keeping the id so the line still says which credential it was.
+ */
+export function redactSecrets(text: string): string {
+	return text.replace(CREDENTIAL_SHAPE, "$1.[redacted]");
 }
 
 export function generateAppId(): string {

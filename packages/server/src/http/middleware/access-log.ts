@@ -1,11 +1,14 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
+import { redactSecrets } from "../../domain/secrets.ts";
 
-// Credentials can sit in paths (`/auth_tokens/{token}`, `/apikeys/{key}`); they never reach a log line.
-const CREDENTIAL_SEGMENT = /\/(auth_tokens|apikeys)\/[^/?]+/g;
+// Credentials can sit in paths (`/auth_tokens/{token}`, `/apikeys/{key}`); they never reach a log line. The match
+// ignores case, so `/AUTH_TOKENS/{token}` cannot slip past; a credential-shaped value anywhere else in the path is
+// redacted as well.
+const CREDENTIAL_SEGMENT = /\/(auth_tokens|apikeys)\/[^/?]+/gi;
 
 export function redactPath(path: string): string {
-	return path.replace(CREDENTIAL_SEGMENT, "/$1/[redacted]");
+	return redactSecrets(path.replace(CREDENTIAL_SEGMENT, "/$1/[redacted]"));
 }
 
 export function accessLog(logger: Logger): MiddlewareHandler {
