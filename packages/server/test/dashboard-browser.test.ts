@@ -116,33 +116,6 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		await context.close();
 	});
 
-	test("sign-in: a wrong password is refused; repeated failures are throttled", async () => {
-		const { context, page } = await newPage(PHONE);
-		await page.goto(`${server.url}/dashboard/login`);
-		await page.getByLabel("Email").fill(OPERATOR.email);
-		await page.getByLabel("Password").fill("not the password at all");
-		await page.getByRole("button", { name: "Sign in" }).click();
-		await expect(page.getByRole("alert").textContent()).resolves.toContain("The email or password is wrong.");
-		await screenshot(page, "login-wrong-password-360");
-
-		// Another email, so the real operator is not locked out for the other tests. Five failures, then
-		// the sixth attempt is refused before its password is even checked.
-		for (let i = 0; i < 6; i++) {
-			await page.getByLabel("Email").fill("intruder@example.test");
-			await page.getByLabel("Password").fill(`guess number ${i}`);
-			const answer = page.waitForResponse(`${server.url}/dashboard/login`);
-			await page.getByRole("button", { name: "Sign in" }).click();
-			expect((await answer).status()).toBe(i < 5 ? 401 : 429);
-			await page.waitForLoadState();
-		}
-		await expect(page.getByRole("alert").textContent()).resolves.toContain(
-			"Too many failed sign-in attempts for this email.",
-		);
-		await screenshot(page, "login-throttled-360");
-		expect((await context.cookies()).some((cookie) => cookie.name === "latchkey_session")).toBe(false);
-		await context.close();
-	});
-
 	test("create a user, mint a token, use it on REST, revoke it and see REST refuse it", async () => {
 		const { context, page } = await newPage();
 		await signIn(page);
@@ -268,6 +241,33 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		await screenshot(page, "user-360");
 		const width = await page.evaluate("document.documentElement.scrollWidth");
 		expect(width).toBeLessThanOrEqual(PHONE.width);
+		await context.close();
+	});
+
+	test("sign-in: a wrong password is refused; repeated failures are throttled", async () => {
+		const { context, page } = await newPage(PHONE);
+		await page.goto(`${server.url}/dashboard/login`);
+		await page.getByLabel("Email").fill(OPERATOR.email);
+		await page.getByLabel("Password").fill("not the password at all");
+		await page.getByRole("button", { name: "Sign in" }).click();
+		await expect(page.getByRole("alert").textContent()).resolves.toContain("The email or password is wrong.");
+		await screenshot(page, "login-wrong-password-360");
+
+		// Last test: the failures lock this loopback address out (issue 12). Five failures (the wrong password
+		// above is the first), then the next attempt is refused before its password is even checked.
+		for (let i = 1; i < 6; i++) {
+			await page.getByLabel("Email").fill("intruder@example.test");
+			await page.getByLabel("Password").fill(`guess number ${i}`);
+			const answer = page.waitForResponse(`${server.url}/dashboard/login`);
+			await page.getByRole("button", { name: "Sign in" }).click();
+			expect((await answer).status()).toBe(i < 5 ? 401 : 429);
+			await page.waitForLoadState();
+		}
+		await expect(page.getByRole("alert").textContent()).resolves.toContain(
+			"Too many failed sign-in attempts from this address.",
+		);
+		await screenshot(page, "login-throttled-360");
+		expect((await context.cookies()).some((cookie) => cookie.name === "latchkey_session")).toBe(false);
 		await context.close();
 	});
 });

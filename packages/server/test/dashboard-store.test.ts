@@ -88,16 +88,31 @@ describe.each(DIALECTS)("dashboard store (%s)", (dialect) => {
 		expect(await store.getOperatorSession("lkos_2")).toBeNull();
 	});
 
-	test("login failures: counted per email within the window, pruned, and cleared", async () => {
+	test("sign-in counters: concurrent increments each see a distinct count", async () => {
 		store = await openTestStore(dialect);
-		for (const at of [10, 20, 30]) await store.recordLoginFailure("a@x.test", at, { pruneBefore: 0 });
-		await store.recordLoginFailure("b@x.test", 30, { pruneBefore: 0 });
-		expect(await store.countLoginFailures("a@x.test", 15)).toBe(2);
-		expect(await store.countLoginFailures("a@x.test", 0)).toBe(3);
-		await store.recordLoginFailure("a@x.test", 40, { pruneBefore: 20 });
-		expect(await store.countLoginFailures("a@x.test", 0)).toBe(2);
-		await store.clearLoginFailures("a@x.test");
-		expect(await store.countLoginFailures("a@x.test", 0)).toBe(0);
-		expect(await store.countLoginFailures("b@x.test", 0)).toBe(1);
+		const counts = await Promise.all(
+			Array.from({ length: 40 }, () => store.incrementSignInCounter("k", 1_000, { windowMs: 100 })),
+		);
+		expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+	});
+
+	test("sign-in counters: expired counters are pruned", async () => {
+		store = await openTestStore(dialect);
+		await store.incrementSignInCounter("old", 1_000, { windowMs: 100 });
+		await store.incrementSignInCounter("new", 1_050, { windowMs: 100 });
+		await store.incrementSignInCounter("new", 1_100, { windowMs: 100 });
+		const keys = await store.db.selectFrom("sign_in_counters").select("key").execute();
+		expect(keys).toEqual([{ key: "new" }]);
+	});
+
+	// Issue 12 item 9: PostgreSQL text cannot hold U+0000; these lookups answered 500 instead of "not found".
+	test("a NUL in an email, a setup-token id or a session id is not found", async () => {
+		store = await openTestStore(dialect);
+		await store.insertOperator(operator("op_1", "a@x.test"));
+		expect(await store.getOperatorByEmail("a@x.test\u0000")).toBeNull();
+		expect(await store.getSetupToken("lkst_\u0000")).toBeNull();
+		expect(await store.getOperatorSession("lkos_\u0000")).toBeNull();
+		await store.touchOperatorSession("lkos_\u0000", 1);
+		await store.deleteOperatorSession("lkos_\u0000");
 	});
 });

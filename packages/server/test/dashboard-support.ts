@@ -16,7 +16,11 @@ export const OPERATOR = { email: "ops@example.test", password: "correct horse ba
 /** A cookie jar over `app.request`, sending the Origin a browser would. */
 export class TestBrowser {
 	readonly cookies = new Map<string, string>();
-	constructor(private readonly app: ReturnType<typeof createWebApp>) {}
+	constructor(
+		private readonly app: ReturnType<typeof createWebApp>,
+		/** Sent as `X-Forwarded-For` (the harness's dashboard trusts the proxy), so tests pick the source. */
+		private readonly source?: string,
+	) {}
 
 	async get(path: string): Promise<Response> {
 		return await this.send(path, { method: "GET" });
@@ -41,7 +45,12 @@ export class TestBrowser {
 
 	private async send(path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
 		const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-		const res = await this.app.request(path, { ...init, headers: { ...init.headers, ...(cookie && { cookie }) } });
+		const headers = {
+			...init.headers,
+			...(cookie && { cookie }),
+			...(this.source !== undefined && { "x-forwarded-for": `198.51.100.99, ${this.source}` }),
+		};
+		const res = await this.app.request(path, { ...init, headers });
 		for (const line of res.headers.getSetCookie()) {
 			const [pair = ""] = line.split(";");
 			const eq = pair.indexOf("=");
@@ -72,19 +81,36 @@ export function csrfTokenOf(page: string): string {
 export interface DashboardHarness extends Harness {
 	dashboardApp: ReturnType<typeof createWebApp>;
 	dashboardDeps: AppDeps;
-	browser(): TestBrowser;
+	/** A browser; `source` is its client address (default: none, so all such browsers share "unknown"). */
+	browser(source?: string): TestBrowser;
+	/** How many times the dashboard checked a password (the hasher's `verify`). */
+	passwordChecks(): number;
 }
 
 /** The usual harness plus an app whose dashboard uses the fast hasher and has one operator. */
 export async function createDashboardHarness(
-	options: { publicURL?: string; withOperator?: boolean } = {},
+	options: { publicURL?: string; withOperator?: boolean; dialect?: "sqlite" | "postgres" } = {},
 ): Promise<DashboardHarness> {
-	const h = await createHarness();
+	const h = await createHarness(options.dialect ? { dialect: options.dialect } : {});
+	let checks = 0;
+	const passwordHasher: PasswordHasher = {
+		hash: FAST_HASHER.hash,
+		verify: async (hash, password) => {
+			checks++;
+			return await FAST_HASHER.verify(hash, password);
+		},
+	};
 	const dashboardDeps: AppDeps = {
 		...h.deps,
-		dashboard: { passwordHasher: FAST_HASHER, ...(options.publicURL && { publicURL: options.publicURL }) },
+		dashboard: { passwordHasher, trustProxy: true, ...(options.publicURL && { publicURL: options.publicURL }) },
 	};
 	if (options.withOperator !== false) await createOperator(dashboardDeps, FAST_HASHER, OPERATOR);
 	const dashboardApp = createWebApp(dashboardDeps);
-	return { ...h, dashboardApp, dashboardDeps, browser: () => new TestBrowser(dashboardApp) };
+	return {
+		...h,
+		dashboardApp,
+		dashboardDeps,
+		browser: (source) => new TestBrowser(dashboardApp, source),
+		passwordChecks: () => checks,
+	};
 }

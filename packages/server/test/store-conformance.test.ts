@@ -508,17 +508,16 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			expect(await store.getOperatorSession("missing")).toBeNull();
 		});
 
-		test("login failures: counted per email within the window, pruned, cleared", async () => {
-			await store.recordLoginFailure("a@x.test", T + 1, { pruneBefore: 0 });
-			await store.recordLoginFailure("a@x.test", T + 2, { pruneBefore: 0 });
-			await store.recordLoginFailure("b@x.test", T + 2, { pruneBefore: 0 });
-			expect(await store.countLoginFailures("a@x.test", T)).toBe(2);
-			expect(await store.countLoginFailures("a@x.test", T + 1)).toBe(1);
-			await store.recordLoginFailure("a@x.test", T + 3, { pruneBefore: T + 1 });
-			expect(await store.countLoginFailures("a@x.test", 0)).toBe(2);
-			await store.clearLoginFailures("a@x.test");
-			expect(await store.countLoginFailures("a@x.test", 0)).toBe(0);
-			expect(await store.countLoginFailures("b@x.test", 0)).toBe(1);
+		test("sign-in counters: counted per key, restarted after the window, taken back, deleted", async () => {
+			const window = { windowMs: 100 };
+			expect(await store.incrementSignInCounter("k1", T, window)).toEqual({ count: 1, windowStartedAt: T });
+			expect(await store.incrementSignInCounter("k1", T + 50, window)).toEqual({ count: 2, windowStartedAt: T });
+			expect(await store.incrementSignInCounter("k2", T + 50, window)).toEqual({ count: 1, windowStartedAt: T + 50 });
+			await store.decrementSignInCounter("k1");
+			expect(await store.incrementSignInCounter("k1", T + 60, window)).toEqual({ count: 2, windowStartedAt: T });
+			expect(await store.incrementSignInCounter("k1", T + 100, window)).toEqual({ count: 1, windowStartedAt: T + 100 });
+			await store.deleteSignInCounter("k2");
+			expect(await store.incrementSignInCounter("k2", T + 101, window)).toEqual({ count: 1, windowStartedAt: T + 101 });
 		});
 	});
 });

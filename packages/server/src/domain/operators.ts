@@ -1,12 +1,12 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { OperatorRecord } from "../store/store.ts";
+import type { OperatorRecord, SignInCount } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
 import type { PasswordHasher } from "./operator-passwords.ts";
 import { parseInput } from "./validation.ts";
 
-/** Failed logins per email allowed within the window before logins for that email are refused. */
+/** Failed sign-ins allowed per account and per source address within the window (see signInOperator). */
 export const LOGIN_FAILURE_LIMIT = 5;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -77,42 +77,68 @@ function decoyHash(hasher: PasswordHasher): Promise<string> {
 	return decoy;
 }
 
+function tooManyAttempts(what: string, count: SignInCount, now: number): LatchkeyError {
+	const minutes = Math.round(LOGIN_FAILURE_WINDOW_MS / 60_000);
+	const retryAfterSeconds = Math.max(1, Math.ceil((count.windowStartedAt + LOGIN_FAILURE_WINDOW_MS - now) / 1000));
+	return new LatchkeyError(
+		"ERR_TOO_MANY_REQUESTS",
+		`Too many failed sign-in attempts ${what}. Sign-in is paused for up to ${minutes} minutes; try again later.`,
+		{ retryAfterSeconds },
+	);
+}
+
+// Counter keys hold a digest, so no email or address is stored in clear and any input (even U+0000) is a
+// fixed-length key every dialect can hold.
+function counterKey(kind: "account" | "source", value: string): string {
+	return `${kind}:${createHash("sha256").update(value).digest("hex")}`;
+}
+
 /**
  * Checks an operator's email and password. Null for a wrong pair (unknown email and wrong password look
- * the same). After LOGIN_FAILURE_LIMIT failures for an email within LOGIN_FAILURE_WINDOW_MS, throws
- * ERR_TOO_MANY_REQUESTS without checking the password; the counters live in the store, so every node
- * shares them.
+ * the same). Every attempt is counted before the password is checked, atomically in the store (shared by
+ * every node), per source address and per account:
+ *
+ * - a source with LOGIN_FAILURE_LIMIT failures within LOGIN_FAILURE_WINDOW_MS is refused before any hashing;
+ * - an account with LOGIN_FAILURE_LIMIT failures is refused to every source that has failed in the window,
+ *   but a source without failures may still try, so nobody can lock an operator out by guessing wrong.
+ *
+ * Refusals throw ERR_TOO_MANY_REQUESTS (details.retryAfterSeconds). A success clears the account's count
+ * and takes back its own attempt from the source's.
  *
  * @example
- * const operator = await signInOperator(deps, hasher, form.email, form.password);
+ * const operator = await signInOperator(deps, hasher, form.email, form.password, { source: "203.0.113.7" });
  */
 export async function signInOperator(
 	deps: DomainDeps,
 	hasher: PasswordHasher,
 	email: string,
 	password: string,
+	options: { source?: string } = {},
 ): Promise<OperatorRecord | null> {
 	const emailLower = normalizeEmail(email).slice(0, 320);
 	const now = deps.clock.now();
-	const windowStart = now - LOGIN_FAILURE_WINDOW_MS;
-	const failures = await deps.store.countLoginFailures(emailLower, windowStart);
-	if (failures >= LOGIN_FAILURE_LIMIT) {
-		const minutes = Math.round(LOGIN_FAILURE_WINDOW_MS / 60_000);
-		throw new LatchkeyError(
-			"ERR_TOO_MANY_REQUESTS",
-			`Too many failed sign-in attempts for this email. Sign-in is paused for up to ${minutes} minutes; try again later.`,
-			{ retryAfterSeconds: Math.round(LOGIN_FAILURE_WINDOW_MS / 1000) },
-		);
+	const window = { windowMs: LOGIN_FAILURE_WINDOW_MS };
+	// The attempt is recorded before the check, so concurrent attempts cannot all read "under the limit".
+	const sourceKey = counterKey("source", options.source ?? "unknown");
+	const bySource = await deps.store.incrementSignInCounter(sourceKey, now, window);
+	if (bySource.count > LOGIN_FAILURE_LIMIT) throw tooManyAttempts("from this address", bySource, now);
+	const accountKey = counterKey("account", emailLower);
+	const byAccount = await deps.store.incrementSignInCounter(accountKey, now, window);
+	const cleanSource = bySource.count === 1;
+	if (byAccount.count > LOGIN_FAILURE_LIMIT && !cleanSource) {
+		// Refused without a check, so it is not a failure of this source.
+		await deps.store.decrementSignInCounter(sourceKey);
+		throw tooManyAttempts("for this email", byAccount, now);
 	}
 	const operator = emailLower.length > 0 ? await deps.store.getOperatorByEmail(emailLower) : null;
 	const candidate = password.slice(0, MAX_PASSWORD_LENGTH);
 	let valid = false;
 	if (operator) valid = await hasher.verify(operator.passwordHash, candidate);
 	else await hasher.verify(await decoyHash(hasher), candidate);
-	if (!operator || !valid || password.length > MAX_PASSWORD_LENGTH) {
-		await deps.store.recordLoginFailure(emailLower, now, { pruneBefore: windowStart });
-		return null;
-	}
-	await deps.store.clearLoginFailures(emailLower);
+	if (!operator || !valid || password.length > MAX_PASSWORD_LENGTH) return null;
+	await deps.store.deleteSignInCounter(accountKey);
+	// Only this attempt is taken back: signing in to one's own account must not wipe a source's failures
+	// against other accounts.
+	await deps.store.decrementSignInCounter(sourceKey);
 	return operator;
 }

@@ -18,6 +18,7 @@ import type {
 	PageRequest,
 	Session,
 	SetupTokenRecord,
+	SignInCount,
 	Store,
 	UserPatch,
 	UserQuery,
@@ -252,15 +253,17 @@ export class KyselyStore implements Store {
 		await this.write((db) => operators.deleteOperatorSession(db, id));
 	}
 
-	async countLoginFailures(emailLower: string, since: number): Promise<number> {
-		return await operators.countLoginFailures(this.db, emailLower, since);
+	async incrementSignInCounter(key: string, now: number, options: { windowMs: number }): Promise<SignInCount> {
+		const count = await this.write((db) => operators.incrementSignInCounter(db, key, now, options));
+		await this.write((db) => operators.pruneSignInCounters(db, now - options.windowMs));
+		return count;
 	}
 
-	async recordLoginFailure(emailLower: string, failedAt: number, options: { pruneBefore: number }): Promise<void> {
-		await this.atomically((trx) => operators.recordLoginFailure(trx, emailLower, failedAt, options));
+	async decrementSignInCounter(key: string): Promise<void> {
+		await this.write((db) => operators.decrementSignInCounter(db, key));
 	}
 
-	async clearLoginFailures(emailLower: string): Promise<void> {
-		await this.write((db) => operators.clearLoginFailures(db, emailLower));
+	async deleteSignInCounter(key: string): Promise<void> {
+		await this.write((db) => operators.deleteSignInCounter(db, key));
 	}
 }

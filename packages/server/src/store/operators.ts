@@ -8,8 +8,9 @@ import {
 	setupTokenToRow,
 	toNumber,
 } from "./rows.ts";
-import type { OperatorRecord, OperatorSessionRecord, SetupTokenRecord } from "./store.ts";
+import type { OperatorRecord, OperatorSessionRecord, SetupTokenRecord, SignInCount } from "./store.ts";
 import type { Tables } from "./tables.ts";
+import { holdsNul } from "./text.ts";
 
 // The dashboard's storage (issue 8): operators, their sessions, the one-time setup links, login failures.
 
@@ -35,6 +36,7 @@ export async function insertOperator(db: Kysely<Tables>, operator: OperatorRecor
 }
 
 export async function getOperatorByEmail(db: Kysely<Tables>, emailLower: string): Promise<OperatorRecord | null> {
+	if (holdsNul(emailLower)) return null;
 	const row = await db.selectFrom("operators").selectAll().where("email_lower", "=", emailLower).executeTakeFirst();
 	return row ? operatorFromRow(row) : null;
 }
@@ -46,6 +48,7 @@ export async function insertSetupToken(trx: Transaction<Tables>, token: SetupTok
 }
 
 export async function getSetupToken(db: Kysely<Tables>, id: string): Promise<SetupTokenRecord | null> {
+	if (holdsNul(id)) return null;
 	const row = await db.selectFrom("setup_tokens").selectAll().where("id", "=", id).executeTakeFirst();
 	return row ? setupTokenFromRow(row) : null;
 }
@@ -98,6 +101,7 @@ export async function getOperatorSession(
 	db: Kysely<Tables>,
 	id: string,
 ): Promise<{ session: OperatorSessionRecord; operator: OperatorRecord } | null> {
+	if (holdsNul(id)) return null;
 	const row = await db
 		.selectFrom("operator_sessions")
 		.innerJoin("operators", "operators.id", "operator_sessions.operator_id")
@@ -127,38 +131,63 @@ export async function getOperatorSession(
 }
 
 export async function touchOperatorSession(db: Kysely<Tables>, id: string, lastSeenAt: number): Promise<void> {
+	if (holdsNul(id)) return;
 	await db.updateTable("operator_sessions").set({ last_seen_at: lastSeenAt }).where("id", "=", id).execute();
 }
 
 export async function deleteOperatorSession(db: Kysely<Tables>, id: string): Promise<void> {
+	if (holdsNul(id)) return;
 	await db.deleteFrom("operator_sessions").where("id", "=", id).execute();
 }
 
-export async function countLoginFailures(db: Kysely<Tables>, emailLower: string, since: number): Promise<number> {
-	const { count } = await db
-		.selectFrom("login_failures")
-		.select((eb) => eb.fn.countAll<number | string>().as("count"))
-		.where("email_lower", "=", emailLower)
-		.where("failed_at", ">", since)
+/** One statement, so concurrent sign-ins on any node each see a distinct count (no read-then-write race). */
+export async function incrementSignInCounter(
+	db: Kysely<Tables>,
+	key: string,
+	now: number,
+	options: { windowMs: number },
+): Promise<SignInCount> {
+	const expired = now - options.windowMs;
+	const row = await db
+		.insertInto("sign_in_counters")
+		.values({ key, count: 1, window_started_at: now })
+		.onConflict((oc) =>
+			oc.column("key").doUpdateSet((eb) => {
+				const windowPassed = eb("sign_in_counters.window_started_at", "<=", expired);
+				return {
+					count: eb
+						.case()
+						.when(windowPassed)
+						.then(eb.lit(1))
+						.else(eb("sign_in_counters.count", "+", eb.lit(1)))
+						.end(),
+					window_started_at: eb
+						.case()
+						.when(windowPassed)
+						.then(eb.ref("excluded.window_started_at"))
+						.else(eb.ref("sign_in_counters.window_started_at"))
+						.end(),
+				};
+			}),
+		)
+		.returning(["count", "window_started_at"])
 		.executeTakeFirstOrThrow();
-	return toNumber(count);
+	return { count: toNumber(row.count), windowStartedAt: toNumber(row.window_started_at) };
 }
 
-/** Records one failed login and prunes that email's old ones, atomically inside the caller's transaction. */
-export async function recordLoginFailure(
-	trx: Transaction<Tables>,
-	emailLower: string,
-	failedAt: number,
-	options: { pruneBefore: number },
-): Promise<void> {
-	await trx
-		.deleteFrom("login_failures")
-		.where("email_lower", "=", emailLower)
-		.where("failed_at", "<=", options.pruneBefore)
+export async function pruneSignInCounters(db: Kysely<Tables>, windowStartedBefore: number): Promise<void> {
+	await db.deleteFrom("sign_in_counters").where("window_started_at", "<=", windowStartedBefore).execute();
+}
+
+export async function decrementSignInCounter(db: Kysely<Tables>, key: string): Promise<void> {
+	await db
+		.updateTable("sign_in_counters")
+		.set((eb) => ({ count: eb("count", "-", eb.lit(1)) }))
+		.where("key", "=", key)
+		.where("count", ">", 0)
 		.execute();
-	await trx.insertInto("login_failures").values({ email_lower: emailLower, failed_at: failedAt }).execute();
 }
 
-export async function clearLoginFailures(db: Kysely<Tables>, emailLower: string): Promise<void> {
-	await db.deleteFrom("login_failures").where("email_lower", "=", emailLower).execute();
+export async function deleteSignInCounter(db: Kysely<Tables>, key: string): Promise<void> {
+	await db.deleteFrom("sign_in_counters").where("key", "=", key).execute();
 }

@@ -109,6 +109,12 @@ export interface OperatorSessionRecord {
 	lastSeenAt: number;
 }
 
+/** A dashboard sign-in counter (issue 12) after an increment. */
+export interface SignInCount {
+	count: number;
+	windowStartedAt: number;
+}
+
 export interface SetupTokenRecord {
 	id: string;
 	secretHash: string;
@@ -201,10 +207,15 @@ export interface Store {
 	touchOperatorSession(id: string, lastSeenAt: number): Promise<void>;
 	deleteOperatorSession(id: string): Promise<void>;
 
-	countLoginFailures(emailLower: string, since: number): Promise<number>;
-	/** Records one failed login and deletes that email's failures older than `pruneBefore`. */
-	recordLoginFailure(emailLower: string, failedAt: number, options: { pruneBefore: number }): Promise<void>;
-	clearLoginFailures(emailLower: string): Promise<void>;
+	/**
+	 * Adds one to the sign-in counter `key` in one atomic statement and returns the new count: of several
+	 * racers each sees a different count. A counter whose window started `windowMs` or more before `now`
+	 * starts again at 1 with its window at `now`. Also deletes every counter whose window has passed.
+	 */
+	incrementSignInCounter(key: string, now: number, options: { windowMs: number }): Promise<SignInCount>;
+	/** Takes one back (an attempt that turned out not to be a failure); never below 0. */
+	decrementSignInCounter(key: string): Promise<void>;
+	deleteSignInCounter(key: string): Promise<void>;
 
 	/** How many auth tokens the app's users hold (the dashboard's overview). */
 	countAppAuthTokens(appId: string): Promise<number>;

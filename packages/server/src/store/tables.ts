@@ -78,9 +78,10 @@ export interface SetupTokensTable {
 	expires_at: Int;
 }
 
-export interface LoginFailuresTable {
-	email_lower: string;
-	failed_at: Int;
+export interface SignInCountersTable {
+	key: string;
+	count: number;
+	window_started_at: Int;
 }
 
 /** Every table, as Kysely types the database. */
@@ -92,6 +93,6 @@ export interface Tables {
 	operators: OperatorsTable;
 	operator_sessions: OperatorSessionsTable;
 	setup_tokens: SetupTokensTable;
-	login_failures: LoginFailuresTable;
+	sign_in_counters: SignInCountersTable;
 	kysely_migration: { name: string; timestamp: Generated<string> };
 }

@@ -11,6 +11,11 @@ export interface DashboardOptions {
 	passwordHasher?: PasswordHasher;
 	/** Open realtime sockets of an app (or of one user of it); the pages show "—" without it. */
 	liveSocketCount?: (appId: string, uid?: string) => number | Promise<number>;
+	/**
+	 * Take the sign-in throttle's source address from the last `X-Forwarded-For` entry (the one the proxy in
+	 * front added) instead of the socket. Only behind a proxy that sets it; default false.
+	 */
+	trustProxy?: boolean;
 }
 
 /** What the HTTP side of the server (the REST API and the dashboard) is built from. */

@@ -21,6 +21,7 @@ import {
 import { noticeFor } from "../notices.ts";
 import {
 	clearDashboardCookie,
+	clientAddress,
 	csrfRefusedPage,
 	type DashboardEnv,
 	readForm,
@@ -154,7 +155,9 @@ export function authPages(deps: AppDeps): Hono<DashboardEnv> {
 		const email = (form.email ?? "").slice(0, 320);
 		const view = { csrfToken, email, next: safeNextPath(form.next), notice: null, noOperatorYet: false };
 		try {
-			const operator = await signInOperator(deps, hasher, email, form.password ?? "");
+			const operator = await signInOperator(deps, hasher, email, form.password ?? "", {
+				source: clientAddress(deps, c),
+			});
 			if (!operator) return c.html(renderLogin({ ...view, error: "The email or password is wrong." }), 401);
 			const { cookieValue } = await createOperatorSession(deps, operator);
 			setSessionCookie(deps, c, cookieValue);
