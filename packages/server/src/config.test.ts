@@ -73,3 +73,12 @@ test("readConfig() refuses a bad connection cap or timeout, naming the variable"
 		new ConfigError("LATCHKEY_HEADERS_TIMEOUT_MS must not be larger than LATCHKEY_REQUEST_TIMEOUT_MS"),
 	);
 });
+
+test("readConfig() trusts X-Forwarded-For only when LATCHKEY_TRUST_PROXY says so", () => {
+	expect(readConfig({}, "/tmp").trustProxy).toBe(false);
+	expect(readConfig({ LATCHKEY_TRUST_PROXY: "true" }, "/tmp").trustProxy).toBe(true);
+	expect(readConfig({ LATCHKEY_TRUST_PROXY: "0" }, "/tmp").trustProxy).toBe(false);
+	expect(() => readConfig({ LATCHKEY_TRUST_PROXY: "yes" }, "/tmp")).toThrow(
+		new ConfigError('LATCHKEY_TRUST_PROXY must be true or false, got "yes"'),
+	);
+});

@@ -24,6 +24,11 @@ export interface Config {
 	};
 	/** Connection caps and timeouts (issue 12); each default is in CONNECTION_VARIABLES below. */
 	connections: ConnectionLimits;
+	/**
+	 * Whether a reverse proxy in front sets `X-Forwarded-For`; only then is its last entry taken as the client's
+	 * address (the dashboard's sign-in throttle). Off by default: a client could write anything there.
+	 */
+	trustProxy: boolean;
 }
 
 export interface ConnectionLimits {
@@ -72,6 +77,14 @@ function parseInteger(name: string, value: string, min: number, max: number): nu
 	const parsed = Number(value.trim());
 	if (parsed < min || parsed > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${parsed}`);
 	return parsed;
+}
+
+function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {
+	if (value === undefined || value.trim() === "") return fallback;
+	const normalized = value.trim().toLowerCase();
+	if (normalized === "true" || normalized === "1") return true;
+	if (normalized === "false" || normalized === "0") return false;
+	throw new ConfigError(`${name} must be true or false, got "${value}"`);
 }
 
 function parseURL(name: string, value: string, protocols: string[]): string {
@@ -135,6 +148,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 	if (connections.headersTimeoutMs > connections.requestTimeoutMs) {
 		throw new ConfigError("LATCHKEY_HEADERS_TIMEOUT_MS must not be larger than LATCHKEY_REQUEST_TIMEOUT_MS");
 	}
+	const trustProxy = parseBoolean("LATCHKEY_TRUST_PROXY", env.LATCHKEY_TRUST_PROXY, false);
 	return Object.freeze({
 		host,
 		port,
@@ -147,5 +161,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		logLevel,
 		cache: Object.freeze(cache),
 		connections: Object.freeze(connections),
+		trustProxy,
 	});
 }

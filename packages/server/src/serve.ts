@@ -60,6 +60,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		logger: deps.logger,
 		dashboard: {
 			publicURL: deps.config.publicURL,
+			trustProxy: deps.config.trustProxy,
 			// Called per page view, after the hub below exists.
 			liveSocketCount: (appId, uid) => hub.liveSocketCount(appId, uid),
 		},
@@ -72,6 +73,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 			maxUnauthenticatedSockets: limits.maxUnauthenticatedSockets,
 			maxSockets: limits.maxSockets,
 			maxSocketsPerUser: limits.maxSocketsPerUser,
+			trustProxy: deps.config.trustProxy,
 			...deps.realtime,
 		},
 	);

@@ -6,6 +6,7 @@ import {
 	validateOperatorSession,
 	verifyCSRFToken,
 } from "../domain/operator-sessions.ts";
+import { clientAddress as clientAddressOf } from "../web/client-address.ts";
 import type { AppDeps } from "../web/deps.ts";
 import { BASE } from "./layout.ts";
 
@@ -111,14 +112,11 @@ export function csrfRefusedPage(): string {
 	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Request refused · Latchkey</title><link rel="stylesheet" href="${BASE}/style.css"></head><body><main id="content" class="narrow"><h1>Request refused</h1><div class="card"><p>This form was not sent from a page of this console (its security token was missing or wrong), so nothing was changed.</p><p><a href="${BASE}/apps">Back to the console</a></p></div></main></body></html>`;
 }
 
-/**
- * The client's address for the sign-in throttle: the socket's peer, or behind a trusted proxy the last
- * `X-Forwarded-For` entry (earlier entries are whatever the client sent, so they are never believed).
- */
+/** The client's address for the sign-in throttle (see web/client-address.ts). */
 export function clientAddress(deps: AppDeps, c: DashboardContext): string {
-	if (deps.dashboard?.trustProxy) {
-		const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
-		if (forwarded) return forwarded;
-	}
-	return c.env?.incoming?.socket?.remoteAddress ?? "unknown";
+	return clientAddressOf({
+		remoteAddress: c.env?.incoming?.socket?.remoteAddress,
+		forwardedFor: c.req.header("x-forwarded-for"),
+		trustProxy: deps.dashboard?.trustProxy ?? false,
+	});
 }

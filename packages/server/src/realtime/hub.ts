@@ -6,6 +6,7 @@ import type { DomainDeps } from "../domain/deps.ts";
 import { verifyRealtimeJWT } from "../domain/jwt.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { BusEvent, RevocationReason } from "../events/change-event.ts";
+import { clientAddress } from "../web/client-address.ts";
 import {
 	CLOSE_AUTH_FAILED,
 	CLOSE_AUTH_TIMEOUT,
@@ -61,6 +62,8 @@ export interface RealtimeHubOptions {
 	maxSockets?: number;
 	/** Authenticated sockets of one user on this node; one more is closed with 4004 instead of being accepted. */
 	maxSocketsPerUser?: number;
+	/** Count a socket by its `X-Forwarded-For` address (set by a trusted proxy) instead of the proxy's. */
+	trustProxy?: boolean;
 	setTimer?: SetTimer;
 }
 
@@ -289,7 +292,11 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			if (request.headers.upgrade?.toLowerCase() !== "websocket") return;
 			if (!isRealtimePath(request.url)) return rejectUpgrade(socket, 404);
 			if (closing) return rejectUpgrade(socket, 503);
-			const address = request.socket.remoteAddress ?? "";
+			const address = clientAddress({
+				remoteAddress: request.socket.remoteAddress,
+				forwardedFor: request.headers["x-forwarded-for"],
+				trustProxy: options.trustProxy ?? false,
+			});
 			const refusal = checkCaps(address);
 			if (refusal !== null) return rejectUpgrade(socket, refusal);
 			openCount += 1;
