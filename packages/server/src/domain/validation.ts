@@ -33,18 +33,70 @@ function describeIssue(field: string, issue: z.core.$ZodIssue): string {
 	}
 }
 
-/** Paths of the strings (values or keys) holding U+0000, which PostgreSQL text cannot store. */
-function findNulStrings(value: unknown, path: string[], found: string[]): void {
-	if (typeof value === "string") {
-		if (value.includes("\u0000")) found.push(path.length > 0 ? path.join(".") : "body");
-	} else if (Array.isArray(value)) {
-		for (const [index, item] of value.entries()) findNulStrings(item, [...path, String(index)], found);
-	} else if (value !== null && typeof value === "object") {
-		for (const [key, item] of Object.entries(value)) {
-			if (key.includes("\u0000")) found.push([...path, "(key)"].join("."));
-			findNulStrings(item, [...path, key], found);
+/** How deep JSON input may nest (the body object is level 1); deeper input is refused before any walk. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The top-level field under which `value` nests deeper than `maxDepth` levels ("body" when the value itself
+ * does), or null. Iterative, so no input can overflow the stack, and it stops at the first excess.
+ */
+export function findTooDeepField(value: unknown, maxDepth: number = MAX_JSON_DEPTH): string | null {
+	const stack: Array<{ value: unknown; depth: number; field: string }> = [{ value, depth: 1, field: "body" }];
+	for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+		if (next.value === null || typeof next.value !== "object") continue;
+		if (next.depth > maxDepth) return next.field;
+		const top = next.depth === 1;
+		const entries = Array.isArray(next.value) ? next.value.entries() : Object.entries(next.value);
+		for (const [key, item] of entries) {
+			if (item !== null && typeof item === "object") {
+				stack.push({ value: item, depth: next.depth + 1, field: top ? String(key) : next.field });
+			}
 		}
 	}
+	return null;
+}
+
+/** A refusal of input nested deeper than MAX_JSON_DEPTH, naming the top-level field. */
+export function tooDeepError(field: string): LatchkeyError {
+	return new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
+		[field]: [`The ${field} may not be nested more than ${MAX_JSON_DEPTH} levels deep.`],
+	});
+}
+
+/** A path segment linked to its parent, so walking costs one object per value, never a copy of the path. */
+interface PathLink {
+	parent: PathLink | null;
+	segment: string;
+}
+
+function joinPath(link: PathLink | null): string {
+	const segments: string[] = [];
+	for (let at = link; at !== null; at = at.parent) segments.push(at.segment);
+	return segments.length > 0 ? segments.reverse().join(".") : "body";
+}
+
+/** Paths of the strings (values or keys) holding U+0000, which PostgreSQL text cannot store. Iterative, linear. */
+function findNulStrings(root: unknown): string[] {
+	const found: string[] = [];
+	const stack: Array<{ value: unknown; path: PathLink | null }> = [{ value: root, path: null }];
+	for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+		const { value, path } = next;
+		if (typeof value === "string") {
+			if (value.includes("\u0000")) found.push(joinPath(path));
+		} else if (Array.isArray(value)) {
+			for (let index = value.length - 1; index >= 0; index--) {
+				stack.push({ value: value[index], path: { parent: path, segment: String(index) } });
+			}
+		} else if (value !== null && typeof value === "object") {
+			const entries = Object.entries(value);
+			for (let index = entries.length - 1; index >= 0; index--) {
+				const [key, item] = entries[index] as [string, unknown];
+				if (key.includes("\u0000")) found.push(joinPath({ parent: path, segment: "(key)" }));
+				stack.push({ value: item, path: { parent: path, segment: key } });
+			}
+		}
+	}
+	return found;
 }
 
 /**
@@ -52,12 +104,14 @@ function findNulStrings(value: unknown, path: string[], found: string[]): void {
  * `{ field: ["The field field is required."] }`.
  */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+	// Bodies read over HTTP were checked already (http/body.ts); this covers every other caller.
+	const tooDeep = findTooDeepField(input);
+	if (tooDeep !== null) throw tooDeepError(tooDeep);
 	// Zod 4 leaves `issue.input` out unless asked; describeIssue needs it to tell "missing" from "null" or "wrong type".
 	const result = schema.safeParse(input, { reportInput: true });
 	const details: Record<string, string[]> = {};
 	if (result.success) {
-		const nulPaths: string[] = [];
-		findNulStrings(result.data, [], nulPaths);
+		const nulPaths = findNulStrings(result.data);
 		if (nulPaths.length === 0) return result.data;
 		for (const field of nulPaths) details[field] = [`The ${field} may not contain NUL characters.`];
 		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", details);

@@ -1,7 +1,11 @@
 import type { Context } from "hono";
 import { LatchkeyError } from "../domain/errors.ts";
+import { findTooDeepField, tooDeepError } from "../domain/validation.ts";
 
-/** Reads a JSON object body; an empty body is `{}`. Malformed JSON or a non-object is ERR_BAD_REQUEST. */
+/**
+ * Reads a JSON object body; an empty body is `{}`. Malformed JSON, a non-object, or nesting deeper than
+ * MAX_JSON_DEPTH (checked iteratively here, before any route walks it) is ERR_BAD_REQUEST.
+ */
 export async function readJSONBody(c: Context): Promise<Record<string, unknown>> {
 	const text = await c.req.text();
 	if (text.trim() === "") return {};
@@ -18,5 +22,7 @@ export async function readJSONBody(c: Context): Promise<Record<string, unknown>>
 			body: ["The request body must be a JSON object."],
 		});
 	}
+	const tooDeep = findTooDeepField(value);
+	if (tooDeep !== null) throw tooDeepError(tooDeep);
 	return value as Record<string, unknown>;
 }

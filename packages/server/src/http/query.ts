@@ -6,13 +6,24 @@ export function parseBooleanParam(value: string | undefined): boolean {
 	return value === "true" || value === "1";
 }
 
-/** `a,b` and repeated `name=a&name=b` (also `name[]=`) both give ["a", "b"]. */
-export function parseListParam(values: string[] | undefined): string[] | undefined {
+/** How many items a list parameter may name: each becomes a term of one SQL expression. */
+export const MAX_LIST_PARAM_ITEMS = 100;
+
+/**
+ * `a,b` and repeated `name=a&name=b` (also `name[]=`) both give ["a", "b"]. More than MAX_LIST_PARAM_ITEMS
+ * items is ERR_BAD_REQUEST naming the parameter.
+ */
+export function parseListParam(name: string, values: string[] | undefined): string[] | undefined {
 	if (!values || values.length === 0) return undefined;
 	const items = values
 		.flatMap((value) => value.split(","))
 		.map((item) => item.trim())
 		.filter(Boolean);
+	if (items.length > MAX_LIST_PARAM_ITEMS) {
+		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
+			[name]: [`The ${name} may not have more than ${MAX_LIST_PARAM_ITEMS} items.`],
+		});
+	}
 	return items.length > 0 ? items : undefined;
 }
 

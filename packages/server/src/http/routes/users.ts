@@ -32,11 +32,11 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 
 	router.get("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const page = parsePageParams((name) => c.req.query(name), MAX_USERS_PER_PAGE);
-		const searchIn = parseListParam(c.req.queries("searchIn") ?? c.req.queries("searchIn[]"))?.filter(
+		const searchIn = parseListParam("searchIn", c.req.queries("searchIn") ?? c.req.queries("searchIn[]"))?.filter(
 			(field): field is "uid" | "name" => field === "uid" || field === "name",
 		);
 		const role = c.req.query("role");
-		const roles = parseListParam(c.req.queries("roles") ?? c.req.queries("roles[]"));
+		const roles = parseListParam("roles", c.req.queries("roles") ?? c.req.queries("roles[]"));
 		const onlyDeactivated = parseBooleanParam(c.req.query("onlyDeactivated"));
 		const withDeactivated = parseBooleanParam(c.req.query("withDeactivated"));
 		const status = c.req.query("status");
@@ -50,7 +50,7 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 		if (searchKey) query.searchKey = searchKey;
 		const allRoles = [...(role ? [role.toLowerCase()] : []), ...(roles ?? []).map((r) => r.toLowerCase())];
 		if (allRoles.length > 0) query.roles = allRoles;
-		const tags = parseListParam(c.req.queries("tags") ?? c.req.queries("tags[]"));
+		const tags = parseListParam("tags", c.req.queries("tags") ?? c.req.queries("tags[]"));
 		if (tags) query.tags = tags;
 		// Presence is not tracked over REST: every user is "offline", so asking for "available" finds none.
 		const result = status === "available" ? { items: [], total: 0 } : await listUsers(deps, c.get("app").id, query);
