@@ -58,6 +58,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
 		logger: deps.logger,
+		tls: deps.config.tls !== null,
 		dashboard: {
 			publicURL: deps.config.publicURL,
 			trustProxy: deps.config.trustProxy,

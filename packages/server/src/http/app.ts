@@ -7,6 +7,7 @@ import { errorResponse, internalError } from "./errors.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { authTokensRoutes } from "./routes/auth-tokens.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -27,6 +28,7 @@ export const MAX_BODY_BYTES = 10 * 1024;
 export function createApp(deps: AppDeps): Hono<Env> {
 	const app = new Hono<Env>();
 
+	app.use("*", securityHeaders({ tls: deps.tls ?? false }));
 	// CORS for the API the SDKs call from browsers; the dashboard is same-origin only.
 	const cors = apiCORS();
 	app.use("/v3/*", cors);

@@ -24,4 +24,6 @@ export interface AppDeps extends DomainDeps {
 	logger: Logger;
 	/** The admin console's options (public URL, password hasher, live-socket counts); all optional. */
 	dashboard?: DashboardOptions;
+	/** Served over TLS: every answer then carries `Strict-Transport-Security`. */
+	tls?: boolean;
 }

@@ -8,6 +8,7 @@ import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
 
 export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
@@ -17,7 +18,7 @@ export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 
 	router.post("/apikeys", async (c) => {
 		const { key, plaintext } = await createApiKey(deps, c.get("app").id, await readJSONBody(c));
-		return c.json({ data: presentApiKey(key, plaintext) });
+		return c.json({ data: presentApiKey(key, plaintext) }, 200, NO_STORE);
 	});
 
 	router.get("/apikeys", async (c) => {

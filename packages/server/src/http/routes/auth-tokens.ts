@@ -14,6 +14,7 @@ import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
 
 export function authTokensRoutes(deps: AppDeps): Hono<Env> {
@@ -24,7 +25,7 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	router.post(base, requireApiKey(deps, AUTH_OR_FULL), async (c) => {
 		const body = await readJSONBody(c);
 		const { token, plaintext } = await createAuthToken(deps, c.get("app").id, c.req.param("uid"), body);
-		return c.json({ data: presentAuthToken(token, plaintext) });
+		return c.json({ data: presentAuthToken(token, plaintext) }, 200, NO_STORE);
 	});
 
 	router.get(base, requireApiKey(deps, FULL_ACCESS), async (c) => {

@@ -6,8 +6,10 @@ import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { requireSession } from "../middleware/auth.ts";
+import { NO_STORE } from "../middleware/security-headers.ts";
 
-const JSON_TYPE = { "content-type": "application/json" };
+// The answer carries the session's token and realtime JWT: no cache may keep it.
+const ME_HEADERS = { "content-type": "application/json", ...NO_STORE };
 
 /** The client-host endpoints the official SDK calls with its `authToken` header. */
 export function meRoutes(deps: AppDeps): Hono<Env> {
@@ -21,7 +23,7 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 		return c.body(
 			renderMeBody(c.get("app"), session, session.user, c.get("authToken"), deps.publicEndpoint),
 			200,
-			JSON_TYPE,
+			ME_HEADERS,
 		);
 	});
 
@@ -29,7 +31,7 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	router.put("/me", async (c) => {
 		const session = c.get("session");
 		const user = await putMe(deps, session, await readJSONBody(c));
-		return c.body(renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint), 200, JSON_TYPE);
+		return c.body(renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint), 200, ME_HEADERS);
 	});
 
 	router.delete("/me", async (c) => {
