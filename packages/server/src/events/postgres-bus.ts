@@ -92,6 +92,11 @@ export async function createPostgresEventBus(options: PostgresEventBusOptions): 
 	const local = createLocalEventBus({ onError: (error) => options.onError?.(error) });
 	const publisher = new pg.Pool({ connectionString: options.url, max: 2 });
 	publisher.on("error", (error) => options.onError?.(error));
+	// The pool's listener covers idle clients only; a connection ended while a NOTIFY holds it would otherwise emit
+	// an `error` with no listener and end the process. The NOTIFY itself fails and is reported by its caller.
+	publisher.on("connect", (client) => {
+		client.on("error", () => {});
+	});
 	const setTimer = options.setTimer ?? setTimeout;
 	let listener: pg.Client | null = null;
 	let live = false;

@@ -45,9 +45,14 @@ export function createDatabase(location: StoreLocation): Kysely<Tables> {
 		max: location.poolSize,
 		...(location.schema ? { options: `-c search_path=${location.schema}` } : {}),
 	});
-	// PostgreSQL may end an idle pooled connection (restart, failover, idle timeout); without a listener that
-	// error would end the process. The pool replaces the connection on the next query.
+	// PostgreSQL may end a pooled connection (restart, failover, idle timeout, pg_terminate_backend); pg then emits
+	// `error` on the client, and an `error` nobody listens to ends the process. The pool listens only while a
+	// client is idle, so each client gets its own listener for the time it is checked out: the work running on it
+	// fails with the error, the pool drops the client when it is released, and the next query gets a new one.
 	pool.on("error", () => {});
+	pool.on("connect", (client) => {
+		client.on("error", () => {});
+	});
 	return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
 }
 
