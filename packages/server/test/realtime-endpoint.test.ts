@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -225,6 +226,74 @@ describe.each(DIALECTS)("on %s", (dialect) => {
 			const client = await openClient(wsURL);
 			client.socket.send(authFrame(seed.app.id, "superhero1", `${header}.${payload}.${"A".repeat(43)}`));
 			expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+		});
+
+		describe("the JWT header and signature are checked strictly (issue 12, item 8)", () => {
+			/** The JWT's payload under another header, signed with the app's secret (or as `sign` says). */
+			function resign(
+				jwt: string,
+				header: Record<string, unknown>,
+				sign: (input: string) => string = (input) =>
+					createHmac("sha256", seed.app.jwtSecret).update(input).digest("base64url"),
+			): string {
+				const payload = jwt.split(".")[1];
+				const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${payload}`;
+				return `${input}.${sign(input)}`;
+			}
+
+			async function expectRefused(jwt: string): Promise<void> {
+				const client = await openClient(wsURL);
+				client.socket.send(authFrame(seed.app.id, "superhero1", jwt));
+				expect(await within(client.closed, "close")).toMatchObject({ code: 4002, reason: "auth_failed" });
+				expect(running.hub.liveTokenIds()).toEqual([]);
+			}
+
+			test("the JWT /me hands out names its key id", async () => {
+				const { jwt } = await login("superhero1");
+				const header = JSON.parse(Buffer.from(String(jwt.split(".")[0]), "base64url").toString("utf8"));
+				expect(header).toEqual({ alg: "HS256", typ: "JWT", kid: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
+			});
+
+			test("alg none closes with 4002", async () => {
+				const { jwt } = await login("superhero1");
+				await expectRefused(resign(jwt, { alg: "none", typ: "JWT" }, () => ""));
+			});
+
+			test("HS512 signed with the app's secret closes with 4002", async () => {
+				const { jwt } = await login("superhero1");
+				await expectRefused(
+					resign(jwt, { alg: "HS512", typ: "JWT" }, (input) =>
+						createHmac("sha512", seed.app.jwtSecret).update(input).digest("base64url"),
+					),
+				);
+			});
+
+			test("a typ other than JWT closes with 4002", async () => {
+				const { jwt } = await login("superhero1");
+				await expectRefused(resign(jwt, { alg: "HS256", typ: "JOSE+JSON" }));
+			});
+
+			test("a non-canonical spelling of the right signature closes with 4002", async () => {
+				const { jwt } = await login("superhero1");
+				const signature = String(jwt.split(".")[2]);
+				// The last of 43 characters carries 2 unused bits: flipping one decodes to the very same 32 bytes.
+				const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+				const last = alphabet.indexOf(signature.slice(-1));
+				const variant = signature.slice(0, -1) + alphabet[last ^ 1];
+				expect(Buffer.from(variant, "base64url")).toEqual(Buffer.from(signature, "base64url"));
+				await expectRefused(`${jwt.split(".").slice(0, 2).join(".")}.${variant}`);
+			});
+
+			test("an unknown kid, even with the right signature, closes with 4002", async () => {
+				const { jwt } = await login("superhero1");
+				await expectRefused(resign(jwt, { alg: "HS256", typ: "JWT", kid: "AAAAAAAAAAAAAAAA" }));
+			});
+
+			test("a JWT issued before key ids (no kid) still authenticates", async () => {
+				const session = await login("superhero1");
+				await connect("superhero1", { jwt: resign(session.jwt, { alg: "HS256", typ: "JWT" }) });
+				expect(running.hub.liveTokenIds()).toEqual([session.tokenId]);
+			});
 		});
 
 		test("the JWT of a deleted token closes with 4002", async () => {

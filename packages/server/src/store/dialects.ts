@@ -1,3 +1,4 @@
+import { closeSync, fchmodSync, fstatSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
 	CompiledQuery,
@@ -29,6 +30,7 @@ export type DialectName = StoreLocation["kind"];
 /** Opens a Kysely instance for either dialect; the only place that knows which driver is underneath. */
 export function createDatabase(location: StoreLocation): Kysely<Tables> {
 	if (location.kind === "sqlite") {
+		createPrivateFile(location.filename);
 		const sqlite = new Database(location.filename);
 		// WAL lets the CLI and the server share the file; the busy timeout makes a writer wait instead of failing.
 		sqlite.pragma("journal_mode = WAL");
@@ -54,6 +56,22 @@ export function createDatabase(location: StoreLocation): Kysely<Tables> {
 		client.on("error", () => {});
 	});
 	return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * The database holds key and token hashes, the JWT signing secrets and operator password hashes: only the
+ * server's user may read it. SQLite would create it 0644 (under the umask); it is created 0600 here before SQLite
+ * opens it, and a file an older version created is narrowed to 0600. SQLite creates the -wal and -shm files with
+ * the database file's mode, so they are 0600 too.
+ */
+function createPrivateFile(filename: string): void {
+	if (filename === "" || filename === ":memory:" || filename.startsWith("file:")) return;
+	const fd = openSync(filename, "a", 0o600);
+	try {
+		if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+	} finally {
+		closeSync(fd);
+	}
 }
 
 // Distinct SQL texts are few (one per query shape), so this bound is never reached in practice.
