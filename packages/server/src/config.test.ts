@@ -82,3 +82,16 @@ test("readConfig() trusts X-Forwarded-For only when LATCHKEY_TRUST_PROXY says so
 		new ConfigError('LATCHKEY_TRUST_PROXY must be true or false, got "yes"'),
 	);
 });
+
+test("readConfig() leaves the per-app quotas to their defaults unless set, and refuses one out of range", () => {
+	expect(readConfig({}, "/tmp").quotas).toEqual({});
+	expect(
+		readConfig({ LATCHKEY_MAX_USERS_PER_APP: "5000", LATCHKEY_MAX_AUTH_TOKENS_PER_APP: "20000" }, "/tmp").quotas,
+	).toEqual({ maxUsersPerApp: 5000, maxAuthTokensPerApp: 20000 });
+	expect(() => readConfig({ LATCHKEY_MAX_AUTH_TOKENS_PER_APP: "0" }, "/tmp")).toThrow(
+		new ConfigError("LATCHKEY_MAX_AUTH_TOKENS_PER_APP must be between 1 and 1000000000, got 0"),
+	);
+	expect(() => readConfig({ LATCHKEY_MAX_USERS_PER_APP: "many" }, "/tmp")).toThrow(
+		new ConfigError('LATCHKEY_MAX_USERS_PER_APP must be a whole number, got "many"'),
+	);
+});

@@ -29,6 +29,11 @@ export interface Config {
 	 * address (the dashboard's sign-in throttle). Off by default: a client could write anything there.
 	 */
 	trustProxy: boolean;
+	/** Per-app caps; an absent field keeps the default written beside it in domain/quotas.ts. */
+	quotas: {
+		maxUsersPerApp?: number;
+		maxAuthTokensPerApp?: number;
+	};
 }
 
 export interface ConnectionLimits {
@@ -70,6 +75,11 @@ const CONNECTION_VARIABLES: ReadonlyArray<readonly [string, keyof ConnectionLimi
 	["LATCHKEY_WS_MAX_UNAUTHENTICATED", "maxUnauthenticatedSockets", 10_000, 1, 10_000_000],
 	["LATCHKEY_WS_MAX_SOCKETS", "maxSockets", 100_000, 1, 10_000_000],
 	["LATCHKEY_WS_MAX_SOCKETS_PER_USER", "maxSocketsPerUser", 100, 1, 10_000_000],
+];
+
+const QUOTA_VARIABLES: ReadonlyArray<readonly [string, keyof Config["quotas"], number, number]> = [
+	["LATCHKEY_MAX_USERS_PER_APP", "maxUsersPerApp", 1, 1_000_000_000],
+	["LATCHKEY_MAX_AUTH_TOKENS_PER_APP", "maxAuthTokensPerApp", 1, 1_000_000_000],
 ];
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
@@ -149,6 +159,11 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		throw new ConfigError("LATCHKEY_HEADERS_TIMEOUT_MS must not be larger than LATCHKEY_REQUEST_TIMEOUT_MS");
 	}
 	const trustProxy = parseBoolean("LATCHKEY_TRUST_PROXY", env.LATCHKEY_TRUST_PROXY, false);
+	const quotas: Config["quotas"] = {};
+	for (const [name, field, min, max] of QUOTA_VARIABLES) {
+		const value = env[name];
+		if (value !== undefined && value !== "") quotas[field] = parseInteger(name, value, min, max);
+	}
 	return Object.freeze({
 		host,
 		port,
@@ -162,5 +177,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		cache: Object.freeze(cache),
 		connections: Object.freeze(connections),
 		trustProxy,
+		quotas: Object.freeze(quotas),
 	});
 }

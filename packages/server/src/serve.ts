@@ -53,7 +53,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		...deps.cache,
 		onError: (error) => deps.logger.error({ err: error }, "write-behind failed"),
 	});
-	const domain: DomainDeps = { store: cache.store, clock: deps.clock, events: bus };
+	const domain: DomainDeps = { store: cache.store, clock: deps.clock, events: bus, quotas: deps.config.quotas };
 	const app = createWebApp({
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),

@@ -2,7 +2,7 @@ import pino from "pino";
 import { createReadCache, type ReadCache, type ReadCacheOptions } from "../src/cache/read-cache.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
 import type { Clock } from "../src/domain/clock.ts";
-import type { DomainDeps } from "../src/domain/deps.ts";
+import type { AppQuotas, DomainDeps } from "../src/domain/deps.ts";
 import { parsePublicEndpoint } from "../src/domain/me.ts";
 import { createLocalEventBus, type LocalEventBus } from "../src/events/bus.ts";
 import type { ChangeEvent } from "../src/events/change-event.ts";
@@ -52,7 +52,7 @@ export interface Harness {
 
 /** A fresh app over a fresh store (SQLite in memory unless `dialect` says otherwise) with one seeded app. */
 export async function createHarness(
-	options: { dialect?: "sqlite" | "postgres"; cache?: ReadCacheOptions } = {},
+	options: { dialect?: "sqlite" | "postgres"; cache?: ReadCacheOptions; quotas?: AppQuotas } = {},
 ): Promise<Harness> {
 	const store = await openTestStore(options.dialect ?? HARNESS_DIALECT);
 	const clock = new ManualClock();
@@ -63,7 +63,12 @@ export async function createHarness(
 		if (event.type !== "resync") events.push(event);
 	});
 	const cache = createReadCache(store, bus, options.cache);
-	const domain: DomainDeps = { store: cache.store, clock, events: bus };
+	const domain: DomainDeps = {
+		store: cache.store,
+		clock,
+		events: bus,
+		...(options.quotas && { quotas: options.quotas }),
+	};
 	const deps: AppDeps = {
 		...domain,
 		publicEndpoint: parsePublicEndpoint("https://chat.example.test:8443"),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AuthTokenRecord, Page, PageRequest, Session } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
+import { assertAuthTokenQuota } from "./quotas.ts";
 import { generateCredential, parseCredential, verifySecret } from "./secrets.ts";
 import { getActiveUser, normalizeUid } from "./users.ts";
 import { parseInput } from "./validation.ts";
@@ -76,6 +77,7 @@ export async function createAuthToken(
 		createdAt: deps.clock.now(),
 		lastUsedAt: null,
 	};
+	await assertAuthTokenQuota(deps, appId);
 	// The insert itself checks that the user exists and is active (no lookup before it: a login is one write).
 	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
 	if (evicted === null) throw uidNotFound(normalized);

@@ -8,4 +8,12 @@ export interface DomainDeps {
 	clock: Clock;
 	/** Told of every committed change (the change-event bus); caches and sockets follow it. */
 	events: EventPublisher;
+	/** Per-app caps (LATCHKEY_MAX_USERS_PER_APP, LATCHKEY_MAX_AUTH_TOKENS_PER_APP); absent fields keep the defaults. */
+	quotas?: AppQuotas;
+}
+
+/** Per-app caps on stored rows; the defaults (domain/quotas.ts) are far above normal use. */
+export interface AppQuotas {
+	maxUsersPerApp?: number;
+	maxAuthTokensPerApp?: number;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Page, UserQuery, UserRecord } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError, uidNotFound } from "./errors.ts";
+import { assertUserQuota } from "./quotas.ts";
 import { parseInput } from "./validation.ts";
 
 export const DEFAULT_ROLE = "default";
@@ -88,6 +89,7 @@ export async function createUser(
 		deactivatedAt: null,
 		lastActiveAt: null,
 	};
+	await assertUserQuota(deps, appId);
 	if (!(await deps.store.insertUser(user))) {
 		throw new LatchkeyError(
 			"ERR_UID_ALREADY_EXISTS",

@@ -223,3 +223,15 @@ export async function countAppAuthTokens(db: Kysely<Tables>, appId: string): Pro
 		.executeTakeFirstOrThrow();
 	return toNumber(count);
 }
+
+/** How many tokens the app holds, counting no further than `upTo` (one step along auth_tokens_user_idx per token). */
+export async function countAuthTokens(db: Kysely<Tables>, appId: string, upTo: number): Promise<number> {
+	if (holdsNul(appId)) return 0;
+	const row = await db
+		.selectFrom((eb) =>
+			eb.selectFrom("auth_tokens").select("uid").where("app_id", "=", appId).limit(upTo).as("bounded"),
+		)
+		.select((eb) => eb.fn.countAll<number | string>().as("count"))
+		.executeTakeFirstOrThrow();
+	return toNumber(row.count);
+}

@@ -143,6 +143,14 @@ export class KyselyStore implements Store {
 		return await this.write((db) => users.insertUser(db, user));
 	}
 
+	async countUsers(appId: string, upTo: number): Promise<number> {
+		return await users.countUsers(this.db, appId, upTo);
+	}
+
+	async countAuthTokens(appId: string, upTo: number): Promise<number> {
+		return await authTokens.countAuthTokens(this.db, appId, upTo);
+	}
+
 	async getUser(appId: string, uid: string): Promise<UserRecord | null> {
 		return await users.getUser(this.db, appId, uid);
 	}

@@ -151,6 +151,10 @@ export interface Store {
 
 	/** False when the uid is taken in that app (also by a deactivated user). */
 	insertUser(user: UserRecord): Promise<boolean>;
+	/** How many users the app holds (deactivated ones too), counting no further than `upTo` index entries. */
+	countUsers(appId: string, upTo: number): Promise<number>;
+	/** How many auth tokens the app holds, counting no further than `upTo` index entries. */
+	countAuthTokens(appId: string, upTo: number): Promise<number>;
 	/** Returns deactivated users too; the domain decides what they may do. */
 	getUser(appId: string, uid: string): Promise<UserRecord | null>;
 	listUsers(appId: string, query: UserQuery): Promise<Page<UserRecord>>;

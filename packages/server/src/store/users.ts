@@ -112,3 +112,13 @@ export async function deleteUser(trx: Transaction<Tables>, appId: string, uid: s
 	const result = await trx.deleteFrom("users").where("app_id", "=", appId).where("uid", "=", uid).executeTakeFirst();
 	return result.numDeletedRows > 0n ? tokens.map((t) => t.id) : null;
 }
+
+/** How many users the app holds, counting no further than `upTo` (one step along the primary key per user). */
+export async function countUsers(db: Kysely<Tables>, appId: string, upTo: number): Promise<number> {
+	if (holdsNul(appId)) return 0;
+	const row = await db
+		.selectFrom((eb) => eb.selectFrom("users").select("uid").where("app_id", "=", appId).limit(upTo).as("bounded"))
+		.select((eb) => eb.fn.countAll<number | string>().as("count"))
+		.executeTakeFirstOrThrow();
+	return toNumber(row.count);
+}
