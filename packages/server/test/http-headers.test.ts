@@ -42,6 +42,15 @@ test("answers that carry a token, a key or the session are not to be stored", as
 	});
 	expect(key.status).toBe(200);
 	expect(headersOf(key)).toEqual(SECRET);
+	const withToken = await h.call("POST", "/v3/users", {
+		key: h.seed.restApiKey,
+		body: { uid: "ann", name: "Ann", withAuthToken: true },
+	});
+	expect(withToken.status).toBe(200);
+	expect(headersOf(withToken)).toEqual(SECRET);
+	const withoutToken = await h.call("POST", "/v3/users", { key: h.seed.restApiKey, body: { uid: "bob", name: "Bob" } });
+	expect(withoutToken.status).toBe(200);
+	expect(headersOf(withoutToken)).toEqual(PLAIN);
 });
 
 test("every other answer, errors and /healthz included, still says nosniff", async () => {

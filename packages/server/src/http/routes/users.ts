@@ -16,6 +16,7 @@ import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { NO_STORE } from "../middleware/security-headers.ts";
 import { parseBooleanParam, parseListParam, parsePageParams } from "../query.ts";
 
 const MAX_USERS_PER_PAGE = 1000;
@@ -27,7 +28,9 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 		const body = await readJSONBody(c);
 		const { user, withAuthToken } = await createUser(deps, c.get("app").id, body);
 		const token = withAuthToken ? await createAuthToken(deps, user.appId, user.uid, {}) : null;
-		return c.json({ data: presentUser(user, { withTags: true, ...(token && { authToken: token.plaintext }) }) });
+		const data = presentUser(user, { withTags: true, ...(token && { authToken: token.plaintext }) });
+		// With a token the answer carries a secret: no cache may keep it.
+		return token ? c.json({ data }, 200, NO_STORE) : c.json({ data });
 	});
 
 	router.get("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
