@@ -9,30 +9,13 @@ import { type RunningServer, startServer } from "../src/serve.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
 import { ManualClock } from "./harness.ts";
 import { openTestStore } from "./stores.ts";
+import { WAIT_MS, within } from "./wait.ts";
 
 // Issue 12 items 3 and 4: connection caps, slow clients cut, and a 413 that does not poison the connection.
-
-const WAIT_MS = 5_000;
 
 let store: KyselyStore;
 let seed: CreatedApp;
 let running: RunningServer | null;
-
-function within<T>(promise: Promise<T>, label: string): Promise<T> {
-	return new Promise<T>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${label}`)), WAIT_MS);
-		promise.then(
-			(value) => {
-				clearTimeout(timer);
-				resolve(value);
-			},
-			(error: unknown) => {
-				clearTimeout(timer);
-				reject(error);
-			},
-		);
-	});
-}
 
 async function start(env: Record<string, string> = {}): Promise<RunningServer> {
 	const config = readConfig({ PORT: "0", LATCHKEY_LOG_LEVEL: "silent", ...env }, process.cwd());

@@ -13,8 +13,7 @@ import type { KyselyStore } from "../src/store/kysely-store.ts";
 import type { Session } from "../src/store/store.ts";
 import { ManualClock } from "./harness.ts";
 import { DIALECTS, openTestStore } from "./stores.ts";
-
-const WAIT_MS = 5_000;
+import { within } from "./wait.ts";
 
 /** Timers the test fires by hand: the 5 s auth deadline passes without waiting 5 s. */
 class ManualTimers {
@@ -35,22 +34,6 @@ class ManualTimers {
 		}
 		return fired;
 	}
-}
-
-function within<T>(promise: Promise<T>, label: string, ms = WAIT_MS): Promise<T> {
-	return new Promise<T>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${label}`)), ms);
-		promise.then(
-			(value) => {
-				clearTimeout(timer);
-				resolve(value);
-			},
-			(error: unknown) => {
-				clearTimeout(timer);
-				reject(error);
-			},
-		);
-	});
 }
 
 interface Closed {
