@@ -40,7 +40,7 @@ export const MAX_JSON_DEPTH = 32;
  * The top-level field under which `value` nests deeper than `maxDepth` levels ("body" when the value itself
  * does), or null. Iterative, so no input can overflow the stack, and it stops at the first excess.
  */
-export function findTooDeepField(value: unknown, maxDepth: number = MAX_JSON_DEPTH): string | null {
+function findTooDeepField(value: unknown, maxDepth: number = MAX_JSON_DEPTH): string | null {
 	const stack: Array<{ value: unknown; depth: number; field: string }> = [{ value, depth: 1, field: "body" }];
 	for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
 		if (next.value === null || typeof next.value !== "object") continue;
@@ -56,11 +56,23 @@ export function findTooDeepField(value: unknown, maxDepth: number = MAX_JSON_DEP
 	return null;
 }
 
-/** A refusal of input nested deeper than MAX_JSON_DEPTH, naming the top-level field. */
-export function tooDeepError(field: string): LatchkeyError {
-	return new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
-		[field]: [`The ${field} may not be nested more than ${MAX_JSON_DEPTH} levels deep.`],
-	});
+// Roots already found shallow enough: an HTTP body is checked where it is read and again in parseInput, and the
+// second check must not walk it again.
+const shallowEnough = new WeakSet<object>();
+
+/**
+ * Throws ERR_BAD_REQUEST, naming the top-level field, when `value` nests deeper than MAX_JSON_DEPTH. Walks a
+ * given object once, however many times it is asked.
+ */
+export function assertNotTooDeep(value: unknown): void {
+	if (value === null || typeof value !== "object" || shallowEnough.has(value)) return;
+	const field = findTooDeepField(value);
+	if (field !== null) {
+		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
+			[field]: [`The ${field} may not be nested more than ${MAX_JSON_DEPTH} levels deep.`],
+		});
+	}
+	shallowEnough.add(value);
 }
 
 /** A path segment linked to its parent, so walking costs one object per value, never a copy of the path. */
@@ -104,9 +116,8 @@ function findNulStrings(root: unknown): string[] {
  * `{ field: ["The field field is required."] }`.
  */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
-	// Bodies read over HTTP were checked already (http/body.ts); this covers every other caller.
-	const tooDeep = findTooDeepField(input);
-	if (tooDeep !== null) throw tooDeepError(tooDeep);
+	// Bodies read over HTTP were checked already (http/body.ts) and are not walked again; this covers every other caller.
+	assertNotTooDeep(input);
 	// Zod 4 leaves `issue.input` out unless asked; describeIssue needs it to tell "missing" from "null" or "wrong type".
 	const result = schema.safeParse(input, { reportInput: true });
 	const details: Record<string, string[]> = {};

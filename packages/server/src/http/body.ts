@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { LatchkeyError } from "../domain/errors.ts";
-import { findTooDeepField, tooDeepError } from "../domain/validation.ts";
+import { assertNotTooDeep } from "../domain/validation.ts";
 
 /**
  * Reads a JSON object body; an empty body is `{}`. Malformed JSON, a non-object, or nesting deeper than
@@ -22,7 +22,6 @@ export async function readJSONBody(c: Context): Promise<Record<string, unknown>>
 			body: ["The request body must be a JSON object."],
 		});
 	}
-	const tooDeep = findTooDeepField(value);
-	if (tooDeep !== null) throw tooDeepError(tooDeep);
+	assertNotTooDeep(value);
 	return value as Record<string, unknown>;
 }
