@@ -79,6 +79,16 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 		if (ids) for (const id of [...ids]) sessions.delete(id);
 	}
 
+	/** Everything cached of an app: a deleted app's keys and sessions must not answer from memory. */
+	function dropApp(appId: string): void {
+		apps.delete(appId);
+		for (const [id, key] of apiKeys.entries()) if (key.appId === appId) apiKeys.delete(id);
+		const prefix = userKey(appId, "");
+		for (const [key, ids] of [...tokensByUser]) {
+			if (key.startsWith(prefix)) for (const id of [...ids]) sessions.delete(id);
+		}
+	}
+
 	function onEvent(event: BusEvent): void {
 		switch (event.type) {
 			case "token.created":
@@ -107,6 +117,12 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 			case "apikey.updated":
 			case "apikey.deleted":
 				apiKeys.delete(event.keyId);
+				break;
+			case "app.updated":
+				apps.delete(event.appId);
+				break;
+			case "app.deleted":
+				dropApp(event.appId);
 				break;
 		}
 		epoch += 1;

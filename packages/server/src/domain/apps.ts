@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ApiKeyRecord, AppRecord, UserRecord } from "../store/store.ts";
+import type { ApiKeyRecord, AppRecord, DeletedAppCounts, UserRecord } from "../store/store.ts";
 import { generateApiKey } from "./api-keys.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
@@ -27,6 +27,8 @@ export const createAppSchema = z.object({
 	region: z.enum(REGIONS).default("us"),
 	skipSampleData: z.boolean().default(false),
 });
+
+export const renameAppSchema = z.object({ name: createAppSchema.shape.name });
 
 /** An app as created: the plaintexts of its two default keys exist only in this value. */
 export interface CreatedApp {
@@ -101,11 +103,45 @@ export function findApp(deps: DomainDeps, appId: string): Promise<AppRecord | nu
 	return deps.store.getApp(appId);
 }
 
+function appNotFound(appId: string): LatchkeyError {
+	return new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${appId} does not exist.`);
+}
+
 /** Like findApp, but throws AUTH_ERR_INVALID_APPID. */
 export async function getApp(deps: DomainDeps, appId: string): Promise<AppRecord> {
 	const app = await findApp(deps, appId);
-	if (!app) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${appId} does not exist.`);
+	if (!app) throw appNotFound(appId);
 	return app;
+}
+
+/**
+ * Gives an app a new name (same rules as at creation); its id, keys and users stay. Throws
+ * AUTH_ERR_INVALID_APPID for an unknown app, ERR_BAD_REQUEST for a bad name.
+ *
+ * @example
+ * const app = await renameApp(deps, appId, { name: "Production" });
+ */
+export async function renameApp(deps: DomainDeps, appId: string, input: unknown): Promise<AppRecord> {
+	const { name } = parseInput(renameAppSchema, input);
+	const app = await deps.store.renameApp(appId, name);
+	if (!app) throw appNotFound(appId);
+	await deps.events.publish({ type: "app.updated", appId });
+	return app;
+}
+
+/**
+ * Deletes an app and everything of it (users, auth tokens, API keys) in one transaction, then announces
+ * `app.deleted`: every node drops what it cached of the app and closes its sockets. Not undoable. Throws
+ * AUTH_ERR_INVALID_APPID for an unknown app.
+ *
+ * @example
+ * const { users, authTokens, apiKeys } = await deleteApp(deps, appId);
+ */
+export async function deleteApp(deps: DomainDeps, appId: string): Promise<DeletedAppCounts> {
+	const deleted = await deps.store.deleteApp(appId);
+	if (!deleted) throw appNotFound(appId);
+	await deps.events.publish({ type: "app.deleted", appId });
+	return deleted;
 }
 
 export async function listApps(deps: DomainDeps): Promise<AppRecord[]> {

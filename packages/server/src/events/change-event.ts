@@ -6,7 +6,7 @@ import { z } from "zod";
  */
 
 /** Why a token stopped working; the realtime layer puts it in the socket's close reason. */
-export type RevocationReason = "revoked" | "logged_out" | "user_deleted" | "expired";
+export type RevocationReason = "revoked" | "logged_out" | "user_deleted" | "expired" | "app_deleted";
 
 export interface TokenCreated {
 	type: "token.created";
@@ -43,8 +43,9 @@ export interface ApiKeyChanged {
 	keyId: string;
 }
 
+/** `app.deleted`: the app went with every user, token and key of it (one event, not one per token). */
 export interface AppChanged {
-	type: "app.created";
+	type: "app.created" | "app.updated" | "app.deleted";
 	appId: string;
 }
 
@@ -69,7 +70,7 @@ const changeEventSchema = z.discriminatedUnion("type", [
 		appId: id,
 		tokenIds: z.array(id),
 		uid: id.optional(),
-		reason: z.enum(["revoked", "logged_out", "user_deleted", "expired"]),
+		reason: z.enum(["revoked", "logged_out", "user_deleted", "expired", "app_deleted"]),
 	}),
 	z.object({
 		type: z.enum(["user.created", "user.updated", "user.deactivated", "user.reactivated", "user.deleted"]),
@@ -77,7 +78,7 @@ const changeEventSchema = z.discriminatedUnion("type", [
 		uid: id,
 	}),
 	z.object({ type: z.enum(["apikey.created", "apikey.updated", "apikey.deleted"]), appId: id, keyId: id }),
-	z.object({ type: z.literal("app.created"), appId: id }),
+	z.object({ type: z.enum(["app.created", "app.updated", "app.deleted"]), appId: id }),
 ]);
 
 /** Checks an event that came from outside this process (a NOTIFY payload); null when it is not one. */

@@ -331,6 +331,8 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 				case "user.deactivated":
 				case "user.deleted":
 					return closeEntries(registry.listByUser(event.appId, event.uid), "user_deleted");
+				case "app.deleted":
+					return closeEntries(registry.listByApp(event.appId), "app_deleted");
 				default:
 					return 0;
 			}

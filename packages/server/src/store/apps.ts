@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { DialectName } from "./dialects.ts";
 import { apiKeyToRow, appFromRow, appToRow, userToRow } from "./rows.ts";
-import type { ApiKeyRecord, AppRecord, UserRecord } from "./store.ts";
+import type { ApiKeyRecord, AppRecord, DeletedAppCounts, UserRecord } from "./store.ts";
 import type { Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
 
@@ -46,4 +46,27 @@ export async function getApp(db: Kysely<Tables>, id: string): Promise<AppRecord 
 export async function listApps(db: Kysely<Tables>): Promise<AppRecord[]> {
 	const rows = await db.selectFrom("apps").selectAll().orderBy("created_at").orderBy("id").execute();
 	return rows.map(appFromRow);
+}
+
+export async function renameApp(db: Kysely<Tables>, id: string, name: string): Promise<AppRecord | null> {
+	if (holdsNul(id)) return null;
+	const result = await db.updateTable("apps").set({ name }).where("id", "=", id).executeTakeFirst();
+	return result.numUpdatedRows > 0n ? await getApp(db, id) : null;
+}
+
+/** Deletes the app and everything of it inside the caller's transaction; null when there is no such app. */
+export async function deleteApp(trx: Transaction<Tables>, id: string): Promise<DeletedAppCounts | null> {
+	if (holdsNul(id)) return null;
+	// Children first, so the counts are exact; the foreign keys' ON DELETE CASCADE still catches a user or key
+	// another node inserted between these statements (it holds a lock on the app row the last delete waits for).
+	const tokens = await trx.deleteFrom("auth_tokens").where("app_id", "=", id).executeTakeFirst();
+	const users = await trx.deleteFrom("users").where("app_id", "=", id).executeTakeFirst();
+	const keys = await trx.deleteFrom("api_keys").where("app_id", "=", id).executeTakeFirst();
+	const apps = await trx.deleteFrom("apps").where("id", "=", id).executeTakeFirst();
+	if (apps.numDeletedRows === 0n) return null;
+	return {
+		users: Number(users.numDeletedRows),
+		authTokens: Number(tokens.numDeletedRows),
+		apiKeys: Number(keys.numDeletedRows),
+	};
 }

@@ -11,6 +11,7 @@ import type {
 	AppRecord,
 	AuthTokenPatch,
 	AuthTokenRecord,
+	DeletedAppCounts,
 	KeyScope,
 	OperatorRecord,
 	OperatorSessionRecord,
@@ -109,6 +110,14 @@ export class KyselyStore implements Store {
 
 	async listApps(): Promise<AppRecord[]> {
 		return await apps.listApps(this.db);
+	}
+
+	async renameApp(id: string, name: string): Promise<AppRecord | null> {
+		return await this.write((db) => apps.renameApp(db, id, name));
+	}
+
+	async deleteApp(id: string): Promise<DeletedAppCounts | null> {
+		return await this.atomically((trx) => apps.deleteApp(trx, id));
 	}
 
 	// ---- API keys ----

@@ -14,6 +14,13 @@ export interface AppRecord {
 	createdAt: number;
 }
 
+/** What deleting an app removed with it. */
+export interface DeletedAppCounts {
+	users: number;
+	authTokens: number;
+	apiKeys: number;
+}
+
 export interface ApiKeyRecord {
 	id: string;
 	appId: string;
@@ -141,6 +148,13 @@ export interface Store {
 	insertFirstApp(app: AppRecord, keys: ApiKeyRecord[], users: UserRecord[]): Promise<boolean>;
 	getApp(id: string): Promise<AppRecord | null>;
 	listApps(): Promise<AppRecord[]>;
+	/** Sets the app's name; null when there is no such app. */
+	renameApp(id: string, name: string): Promise<AppRecord | null>;
+	/**
+	 * Deletes the app with every user, auth token and API key of it, in one transaction; how many of each went,
+	 * or null when there is no such app.
+	 */
+	deleteApp(id: string): Promise<DeletedAppCounts | null>;
 
 	/** Inserts unless the app already has `maxPerApp` keys; false at the cap. */
 	insertApiKey(key: ApiKeyRecord, options: { maxPerApp: number }): Promise<boolean>;
