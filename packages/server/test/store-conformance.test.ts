@@ -60,6 +60,44 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			await store.insertApp(app("app9", T - 5), [], []);
 			expect((await store.listApps()).map((a) => a.id)).toEqual(["app9", "app1", "app0"]);
 		});
+
+		test("renameApp changes the name only; null for an unknown app", async () => {
+			expect(await store.renameApp("app1", "Production")).toEqual({ ...app("app1"), name: "Production" });
+			expect(await store.getApp("app1")).toEqual({ ...app("app1"), name: "Production" });
+			expect(await store.renameApp("nope", "X")).toBeNull();
+			expect(await store.renameApp("no\u0000pe", "X")).toBeNull();
+		});
+
+		test("deleteApp removes the app with its users, tokens and keys, and nothing of another app", async () => {
+			await store.insertApp(app("app2"), [apiKey("app2", "lkak_k1"), apiKey("app2", "lkak_k2")], [user("app2", "u1")]);
+			await store.insertUser(user("app2", "u2"));
+			await store.insertApp(app("app3"), [apiKey("app3", "lkak_k3")], [user("app3", "u1")]);
+			for (const [appId, uid, n] of [
+				["app2", "u1", 1],
+				["app2", "u1", 2],
+				["app2", "u2", 3],
+				["app3", "u1", 4],
+			] as const) {
+				expect(await store.insertAuthToken(token(appId, uid, tokenId(n)), { maxPerUser: 100 })).toEqual([]);
+			}
+			expect(await store.deleteApp("app2")).toEqual({ users: 2, authTokens: 3, apiKeys: 2 });
+			expect(await store.getApp("app2")).toBeNull();
+			expect(await store.getApiKey("lkak_k1")).toBeNull();
+			expect(await store.getUser("app2", "u1")).toBeNull();
+			expect(await store.getSession(tokenId(1))).toBeNull();
+			expect(await store.findExistingAuthTokenIds([tokenId(1), tokenId(2), tokenId(3), tokenId(4)])).toEqual([
+				tokenId(4),
+			]);
+			expect((await store.listApps()).map((a) => a.id)).toEqual(["app1", "app3"]);
+			expect(await store.getApiKey("lkak_k3")).toEqual(apiKey("app3", "lkak_k3"));
+			expect(await store.deleteApp("app2")).toBeNull();
+			expect(await store.deleteApp("no\u0000pe")).toBeNull();
+		});
+
+		test("deleteApp of an app with nothing in it counts zeros", async () => {
+			expect(await store.deleteApp("app1")).toEqual({ users: 0, authTokens: 0, apiKeys: 0 });
+			expect(await store.listApps()).toEqual([]);
+		});
 	});
 
 	describe("api keys", () => {
