@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
 
 const CLI = new URL("../dist/cli/main.js", import.meta.url);
@@ -15,8 +16,18 @@ if (!existsSync(CLI)) {
 	// The compiler's output goes to stderr so that `--json` output on stdout stays parseable.
 	const build = spawnSync(process.execPath, [tsc, "-p", project], { stdio: ["ignore", 2, 2] });
 	if (build.status !== 0) {
-		console.error("latchkey: the build failed (see above)");
+		console.error("error: ERR_BUILD_FAILED: building packages/server failed (see above)");
 		process.exit(1);
+	}
+}
+
+/** A yes/no question on the terminal (prompt on stderr, so stdout stays the command's output); "y" or "yes" is yes. */
+async function confirm(question) {
+	const prompt = createInterface({ input: process.stdin, output: process.stderr });
+	try {
+		return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+	} finally {
+		prompt.close();
 	}
 }
 
@@ -26,4 +37,6 @@ process.exitCode = await runCLI(process.argv.slice(2), {
 	cwd: process.cwd(),
 	stdout: (line) => console.log(line),
 	stderr: (line) => console.error(line),
+	// Only a person at a terminal is asked; a script gets a refusal and must pass --yes.
+	...(process.stdin.isTTY && process.stderr.isTTY && { confirm }),
 });

@@ -1,5 +1,10 @@
+import path from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { runCLI } from "../src/cli/main.ts";
+import { type CLIIO, runCLI } from "../src/cli/main.ts";
+import { verifyAuthToken } from "../src/domain/auth-tokens.ts";
+import { systemClock } from "../src/domain/clock.ts";
+import { noEvents } from "../src/events/bus.ts";
+import { KyselyStore } from "../src/store/kysely-store.ts";
 import { makeTempDir } from "./process.ts";
 
 interface Run {
@@ -10,16 +15,25 @@ interface Run {
 
 let dataDir: string;
 
-async function cli(...argv: string[]): Promise<Run> {
+/** Runs the CLI in-process on this test's data dir; `options` adds environment variables or a confirm prompt. */
+async function cliWith(
+	options: { env?: Record<string, string>; confirm?: CLIIO["confirm"] },
+	...argv: string[]
+): Promise<Run> {
 	const out: string[] = [];
 	const err: string[] = [];
 	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir },
+		env: { LATCHKEY_DATA_DIR: dataDir, ...options.env },
 		cwd: dataDir,
 		stdout: (line) => out.push(line),
 		stderr: (line) => err.push(line),
+		...(options.confirm && { confirm: options.confirm }),
 	});
 	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+async function cli(...argv: string[]): Promise<Run> {
+	return await cliWith({}, ...argv);
 }
 
 async function cliJSON<T>(...argv: string[]): Promise<T> {
@@ -51,9 +65,11 @@ describe("latchkey apps", () => {
 	});
 
 	test("apps create without --name is bad usage (exit 2)", async () => {
-		const run = await cli("apps", "create");
-		expect(run.code).toBe(2);
-		expect(run.stderr).toContain("usage: latchkey apps create --name NAME");
+		expect(await cli("apps", "create")).toEqual({
+			code: 2,
+			stdout: "",
+			stderr: "error: ERR_USAGE: --name is required (see `latchkey apps create --help`)",
+		});
 	});
 
 	test("an invalid region is refused with error: ERR_BAD_REQUEST and exit 1", async () => {
@@ -137,7 +153,7 @@ describe("with one app", () => {
 		expect(await cli("users", "create", "--uid", "x", "--name", "X", "--metadata", "{nope")).toEqual({
 			code: 2,
 			stdout: "",
-			stderr: "--metadata must be a JSON object",
+			stderr: "error: ERR_USAGE: --metadata must be a JSON object (see `latchkey users create --help`)",
 		});
 	});
 
@@ -172,33 +188,202 @@ describe("with one app", () => {
 		expect(await cliJSON("keys", "delete", key.id)).toEqual({ deleted: key.id });
 		expect((await cli("keys", "delete", key.id)).stderr).toMatch(/^error: ERR_APIKEY_NOT_FOUND: /);
 	});
+});
 
-	test("with two apps a command needs --app; an unknown --app is refused", async () => {
-		const second = await cliJSON<{ appId: string }>("apps", "create", "--name", "Second", "--skip-sample-data");
-		expect(await cli("users", "list")).toEqual({
+interface CreatedAppJSON {
+	appId: string;
+	name: string;
+	region: string;
+	createdAt: number;
+	restApiKey: string;
+}
+
+/** Whether a token would still log in: the domain's own check, over the data dir's database. */
+async function tokenLogsIn(appId: string, token: string): Promise<boolean> {
+	const store = new KyselyStore({ kind: "sqlite", filename: path.join(dataDir, "latchkey.db") });
+	try {
+		return (await verifyAuthToken({ store, clock: systemClock, events: noEvents }, appId, token)) !== null;
+	} finally {
+		await store.close();
+	}
+}
+
+describe("apps rename and delete (issue 13)", () => {
+	let first: CreatedAppJSON;
+	let second: CreatedAppJSON;
+	beforeEach(async () => {
+		first = await cliJSON<CreatedAppJSON>("apps", "create", "--name", "First");
+		second = await cliJSON<CreatedAppJSON>("apps", "create", "--name", "Second");
+	});
+
+	test("apps rename gives an app a new name; its id and keys stay", async () => {
+		expect(await cliJSON("apps", "rename", second.appId, "Production")).toEqual({
+			appId: second.appId,
+			name: "Production",
+			region: "us",
+			createdAt: second.createdAt,
+		});
+		const listed = await cliJSON<{ data: Array<{ appId: string; name: string }> }>("apps", "list");
+		expect(listed.data.map((app) => [app.appId, app.name])).toEqual([
+			[first.appId, "First"],
+			[second.appId, "Production"],
+		]);
+		expect((await cliJSON<{ data: unknown[] }>("keys", "list", "--app", second.appId)).data).toHaveLength(2);
+	});
+
+	test("apps rename refuses an unknown app and an empty name, exit 1", async () => {
+		expect(await cli("apps", "rename", "nope", "X")).toEqual({
 			code: 1,
 			stdout: "",
-			stderr: "error: AUTH_ERR_EMPTY_APPID: Several apps exist: pass --app APP_ID.",
+			stderr: "error: AUTH_ERR_INVALID_APPID: The appId nope does not exist.",
 		});
-		const users = await cliJSON<{ data: unknown[] }>("users", "list", "--app", second.appId);
-		expect(users.data).toEqual([]);
+		expect(await cli("apps", "rename", second.appId, "")).toMatchObject({
+			code: 1,
+			stdout: "",
+			stderr: expect.stringMatching(
+				/^error: ERR_BAD_REQUEST: Failed to validate the data sent with the request\. \(name: /,
+			),
+		});
+	});
+
+	test("apps delete without --yes and without a terminal is refused; nothing is deleted", async () => {
+		const token = await cliJSON<{ authToken: string }>("tokens", "create", "superhero1", "--app", second.appId);
+		expect(await cli("apps", "delete", second.appId)).toEqual({
+			code: 1,
+			stdout: "",
+			stderr: `error: ERR_CONFIRMATION_REQUIRED: Deleting the app ${second.appId} cannot be undone: pass --yes to confirm (on a terminal you are asked instead).`,
+		});
+		expect(await cli("apps", "delete", second.appId, "--json")).toEqual({
+			code: 1,
+			stdout: "",
+			stderr: JSON.stringify({
+				error: {
+					code: "ERR_CONFIRMATION_REQUIRED",
+					message: `Deleting the app ${second.appId} cannot be undone: pass --yes to confirm (on a terminal you are asked instead).`,
+					details: {},
+				},
+			}),
+		});
+		expect((await cliJSON<{ data: unknown[] }>("apps", "list")).data).toHaveLength(2);
+		expect(await tokenLogsIn(second.appId, token.authToken)).toBe(true);
+	});
+
+	test("apps delete --yes removes the app with its users, keys and tokens: its tokens no longer log in", async () => {
+		const token = await cliJSON<{ authToken: string }>("tokens", "create", "superhero1", "--app", second.appId);
+		const other = await cliJSON<{ authToken: string }>("tokens", "create", "superhero1", "--app", first.appId);
+		expect(await tokenLogsIn(second.appId, token.authToken)).toBe(true);
+		expect(await cliJSON("apps", "delete", second.appId, "--yes")).toEqual({
+			deleted: second.appId,
+			users: 5,
+			authTokens: 1,
+			apiKeys: 2,
+		});
+		expect(await tokenLogsIn(second.appId, token.authToken)).toBe(false);
+		expect(await tokenLogsIn(first.appId, other.authToken)).toBe(true);
+		expect((await cliJSON<{ data: Array<{ appId: string }> }>("apps", "list")).data.map((app) => app.appId)).toEqual([
+			first.appId,
+		]);
+		expect(await cli("users", "list", "--app", second.appId)).toEqual({
+			code: 1,
+			stdout: "",
+			stderr: `error: AUTH_ERR_INVALID_APPID: The appId ${second.appId} does not exist.`,
+		});
+		expect(await cli("apps", "delete", second.appId, "--yes")).toEqual({
+			code: 1,
+			stdout: "",
+			stderr: `error: AUTH_ERR_INVALID_APPID: The appId ${second.appId} does not exist.`,
+		});
+	});
+
+	test("on a terminal apps delete asks: no keeps the app, yes deletes it", async () => {
+		const questions: string[] = [];
+		const refuse = await cliWith(
+			{
+				confirm: async (question) => {
+					questions.push(question);
+					return false;
+				},
+			},
+			"apps",
+			"delete",
+			second.appId,
+		);
+		expect(refuse).toEqual({ code: 1, stdout: "", stderr: "error: ERR_CANCELLED: Nothing was deleted." });
+		expect(questions).toEqual([
+			`Delete the app "Second" (${second.appId}) with every user, auth token and API key of it? This cannot be undone.`,
+		]);
+		const accept = await cliWith({ confirm: async () => true }, "apps", "delete", second.appId);
+		expect(accept).toEqual({
+			code: 0,
+			stdout: `Deleted the app "Second" (${second.appId}): 5 users, 0 auth tokens, 2 API keys.`,
+			stderr: "",
+		});
+	});
+});
+
+describe("the default app (issue 13)", () => {
+	let first: CreatedAppJSON;
+	let second: CreatedAppJSON;
+	beforeEach(async () => {
+		first = await cliJSON<CreatedAppJSON>("apps", "create", "--name", "First");
+		second = await cliJSON<CreatedAppJSON>("apps", "create", "--name", "Second", "--skip-sample-data");
+	});
+
+	async function listUids(options: { env?: Record<string, string> }, ...argv: string[]): Promise<string[]> {
+		const run = await cliWith(options, "users", "list", "--json", ...argv);
+		expect(run).toMatchObject({ code: 0, stderr: "" });
+		return (JSON.parse(run.stdout) as { data: Array<{ uid: string }> }).data.map((user) => user.uid);
+	}
+
+	const SAMPLE = ["superhero1", "superhero2", "superhero3", "superhero4", "superhero5"];
+
+	test("with several apps and no --app nor LATCHKEY_APP, commands work on the first app created", async () => {
+		expect(await listUids({})).toEqual(SAMPLE);
+		const token = await cliJSON<{ uid: string }>("tokens", "create", "superhero2");
+		expect(token.uid).toBe("superhero2");
+		expect(await listUids({}, "--app", second.appId)).toEqual([]);
+	});
+
+	test("LATCHKEY_APP picks the app; --app still wins; an unknown LATCHKEY_APP is named as such", async () => {
+		const env = { LATCHKEY_APP: second.appId };
+		expect(await listUids({ env })).toEqual([]);
+		expect(await listUids({ env }, "--app", first.appId)).toEqual(SAMPLE);
+		expect(await cliWith({ env: { LATCHKEY_APP: "nope" } }, "users", "list")).toEqual({
+			code: 1,
+			stdout: "",
+			stderr: "error: AUTH_ERR_INVALID_APPID: The appId nope (from LATCHKEY_APP) does not exist.",
+		});
 		expect(await cli("users", "list", "--app", "nope")).toEqual({
 			code: 1,
 			stdout: "",
 			stderr: "error: AUTH_ERR_INVALID_APPID: The appId nope does not exist.",
 		});
 	});
+
+	test("once the first app is deleted, the only app left is the default", async () => {
+		await cliJSON("apps", "delete", first.appId, "--yes");
+		await cliJSON("users", "create", "--uid", "ann", "--name", "Ann");
+		expect(await listUids({}, "--app", second.appId)).toEqual(["ann"]);
+		expect(await listUids({})).toEqual(["ann"]);
+	});
+
+	test("with no app at all, commands say how to make one", async () => {
+		await cliJSON("apps", "delete", first.appId, "--yes");
+		await cliJSON("apps", "delete", second.appId, "--yes");
+		expect(await cli("users", "list")).toEqual({
+			code: 1,
+			stdout: "",
+			stderr: "error: AUTH_ERR_EMPTY_APPID: There is no app yet: run `latchkey apps create --name NAME`.",
+		});
+	});
 });
 
 describe("usage", () => {
-	test("no command prints help and exits 2; --help exits 0; an unknown command exits 2", async () => {
-		expect((await cli()).code).toBe(2);
-		const help = await cli("--help");
-		expect(help.code).toBe(0);
-		expect(help.stdout).toContain("usage: latchkey <command> [options]");
-		const unknown = await cli("frobnicate");
-		expect(unknown.code).toBe(2);
-		expect(unknown.stderr).toContain('error: unknown command "frobnicate"');
+	test("no command prints help on stdout and exits 2 with an error on stderr", async () => {
+		const run = await cli();
+		expect(run.code).toBe(2);
+		expect(run.stdout).toContain("usage: latchkey <command> [<action>] [options]");
+		expect(run.stderr).toBe("error: ERR_USAGE: a command is required (see `latchkey --help`)");
 	});
 
 	test("an unknown option exits 2; a bad environment exits 1 naming the variable", async () => {

@@ -1,10 +1,14 @@
-import { readConfig } from "../config.ts";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { prepareDataDir } from "../bootstrap.ts";
+import { type Config, readConfig } from "../config.ts";
 import { systemClock } from "../domain/clock.ts";
 import type { DomainDeps } from "../domain/deps.ts";
 import { type EventBus, noEvents } from "../events/bus.ts";
 import { createPostgresEventBus } from "../events/postgres-bus.ts";
 import { openStore } from "../open-store.ts";
 import type { Store } from "../store/store.ts";
+import { type CommandSpec, findAction, formatActionHelp, formatCommandHelp } from "./command-spec.ts";
 import * as admin from "./commands/admin.ts";
 import * as apps from "./commands/apps.ts";
 import * as devCert from "./commands/dev-cert.ts";
@@ -14,53 +18,148 @@ import * as serve from "./commands/serve.ts";
 import * as tokens from "./commands/tokens.ts";
 import * as users from "./commands/users.ts";
 import type { Command, CommandContext } from "./context.ts";
-import { formatError, UsageError } from "./output.ts";
+import { CLIError, reportError, UsageError } from "./output.ts";
 
-const COMMANDS: Record<string, Command> = {
-	serve: serve.run,
-	migrate: migrate.run,
-	apps: apps.run,
-	keys: keys.run,
-	users: users.run,
-	tokens: tokens.run,
-	"dev-cert": devCert.run,
-	admin: admin.run,
-};
+/** Every command, in the order help lists them: its table entry (actions, options, help) and what runs it. */
+export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
+	serve,
+	migrate,
+	apps,
+	keys,
+	users,
+	tokens,
+	admin,
+	devCert,
+].map((command) => ({ spec: command.SPEC, run: command.run }));
 
-const HELP = `latchkey: a self-hosted, CometChat-compatible auth service
+function formatHelp(): string {
+	// A command without actions (serve) is listed with its short summary; an action with its first sentence.
+	const rows = COMMANDS.flatMap(({ spec }) =>
+		spec.actions.map(
+			(action) =>
+				[
+					[spec.name, action.name].filter(Boolean).join(" "),
+					action.name === "" ? spec.summary : action.summary.replace(/\. .*$/, "."),
+				] as const,
+		),
+	);
+	const width = Math.max(...rows.map(([left]) => left.length));
+	return [
+		"latchkey: a self-hosted, CometChat-compatible auth service",
+		"",
+		"usage: latchkey <command> [<action>] [options]",
+		"",
+		...rows.map(([left, summary]) => `  ${left.padEnd(width)}  ${summary}`),
+		"",
+		"  latchkey <command> --help      a command's actions; `latchkey <command> <action> --help`: its options",
+		"  latchkey --version             the version",
+		"",
+		"Every command takes --json for scripts (errors then come as a JSON object on stderr). Commands that work on",
+		"one app take --app APP_ID; without it LATCHKEY_APP, else the only app, else the first app created.",
+		"Configuration comes from the environment (docs/config.md): the CLI works on the same data dir or",
+		"DATABASE_URL as the server, also while it runs. Exit codes: 0 ok, 1 failure, 2 bad usage.",
+	].join("\n");
+}
 
-usage: latchkey <command> [options]
-
-  serve                           run the server (same as npm start)
-  migrate                         bring the database schema up to date
-  apps create|list                manage apps
-  keys create|list|delete         manage REST API keys and Auth Keys
-  users create|list|get|delete    manage users
-  tokens create|list|delete|flush manage auth tokens
-  admin create                    create a dashboard operator (password on stdin)
-  dev-cert                        write a self-signed certificate for localhost into the data dir
-Every command takes --json for scripts. Configuration comes from the environment (docs/config.md):
-the CLI works on the same data dir or DATABASE_URL as the server, also while it runs.`;
+/** packages/server/package.json: two levels up from src/cli/ and from dist/cli/ alike. */
+function readVersion(): string {
+	const manifest: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+	const version = (manifest as { version?: unknown }).version;
+	return typeof version === "string" ? version : "unknown";
+}
 
 export interface CLIIO {
 	env: Record<string, string | undefined>;
 	cwd: string;
 	stdout(line: string): void;
 	stderr(line: string): void;
+	/** Reads all of stdin; absent: the process's stdin (tests give the text). */
+	readStdin?(): Promise<string>;
+	/** Asks a yes/no question; give it only when a person is at a terminal (bin/latchkey.js does). */
+	confirm?(question: string): Promise<boolean>;
+}
+
+/** The options before `--` (after it every word is a value). */
+function optionWords(args: readonly string[]): string[] {
+	const end = args.indexOf("--");
+	return end === -1 ? [...args] : args.slice(0, end);
+}
+
+/** Node's parseArgs messages, in our words (its own hint for unknown options has unbalanced quotes). */
+function describeParseError(error: TypeError & { code: string }, help: string): UsageError {
+	const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? "";
+	switch (error.code) {
+		case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+			return new UsageError(`unknown option ${option}`, help);
+		case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+			return new UsageError(
+				/does not take an argument/.test(error.message) ? `${option} takes no value` : `${option} needs a value`,
+				help,
+			);
+		default:
+			return new UsageError(error.message.replace(/\..*$/s, ""), help);
+	}
+}
+
+function isParseError(error: unknown): error is TypeError & { code: string } {
+	return error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS");
+}
+
+/**
+ * The server's address for hints (the dashboard's sign-in URL): the CLI's own configuration when it names one;
+ * otherwise the address the server wrote into credentials.json at its first start, which knows the port the
+ * server really runs on even when the CLI's environment does not.
+ */
+function findPublicURL(config: Readonly<Config>, env: Record<string, string | undefined>): string {
+	if (env.LATCHKEY_PUBLIC_URL || env.PORT) return config.publicURL;
+	try {
+		const credentials: unknown = JSON.parse(readFileSync(path.join(config.dataDir, "credentials.json"), "utf8"));
+		const baseURL = (credentials as { baseURL?: unknown }).baseURL;
+		if (typeof baseURL === "string" && /^https?:\/\//.test(baseURL)) return baseURL.replace(/\/v3\/?$/, "");
+	} catch {
+		// No credentials.json (PostgreSQL node, or never started here): the configured default is all we know.
+	}
+	return config.publicURL;
+}
+
+function describeMissingDataDir(dataDir: string, env: Record<string, string | undefined>, cwd: string): CLIError {
+	const setting = env.LATCHKEY_DATA_DIR
+		? `LATCHKEY_DATA_DIR is "${env.LATCHKEY_DATA_DIR}"`
+		: `LATCHKEY_DATA_DIR is not set, so it is .latchkey under the working directory ${cwd}`;
+	return new CLIError(
+		"ERR_DATA_DIR_NOT_FOUND",
+		`The data dir ${dataDir} does not exist (${setting}). Run the CLI in the directory the server runs in, or set LATCHKEY_DATA_DIR to the server's data dir (or DATABASE_URL to its PostgreSQL database); \`latchkey migrate\` creates a new one.`,
+		{ dataDir },
+	);
 }
 
 /** Runs one CLI invocation; resolves with the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 	const [name, ...args] = argv;
-	if (!name || name === "help" || name === "--help" || name === "-h") {
-		io.stdout(HELP);
-		return name ? 0 : 2;
+	const json = optionWords(argv).includes("--json");
+	if (name === "--version" || name === "-v" || name === "version") {
+		io.stdout(json ? JSON.stringify({ version: readVersion() }) : readVersion());
+		return 0;
 	}
-	const command = COMMANDS[name];
-	if (!command) {
-		io.stderr(`error: unknown command "${name}"\n\n${HELP}`);
-		return 2;
+	if (name === "--help" || name === "-h" || name === "help") {
+		const topic = COMMANDS.find(({ spec }) => spec.name === args[0]);
+		const action = topic && args.length > 1 ? findAction(topic.spec, args.slice(1)) : null;
+		io.stdout(topic ? (action ? formatActionHelp(topic.spec, action) : formatCommandHelp(topic.spec)) : formatHelp());
+		return 0;
 	}
+	if (name === undefined) {
+		io.stdout(formatHelp());
+		return reportError(io, json, new UsageError("a command is required", "latchkey --help"));
+	}
+	if (name.startsWith("-")) return reportError(io, json, new UsageError(`unknown option ${name}`, "latchkey --help"));
+	const command = COMMANDS.find(({ spec }) => spec.name === name);
+	if (!command) return reportError(io, json, new UsageError(`unknown command "${name}"`, "latchkey --help"));
+	const action = findAction(command.spec, args);
+	if (optionWords(args).some((word) => word === "--help" || word === "-h")) {
+		io.stdout(action ? formatActionHelp(command.spec, action) : formatCommandHelp(command.spec));
+		return 0;
+	}
+
 	let store: Store | null = null;
 	let bus: EventBus | null = null;
 	try {
@@ -70,8 +169,17 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 			config,
 			stdout: io.stdout,
 			stderr: io.stderr,
+			...(io.env.LATCHKEY_APP && { defaultAppId: io.env.LATCHKEY_APP }),
+			publicURL: findPublicURL(config, io.env),
+			...(io.confirm && { confirm: io.confirm }),
+			...(io.readStdin && { readStdin: io.readStdin }),
 			async openDomain() {
 				if (!domain) {
+					if (!config.databaseURL && !existsSync(config.dataDir)) {
+						// Only migrate starts a new data dir; any other command there would act on an empty database.
+						if (name !== "migrate") throw describeMissingDataDir(config.dataDir, io.env, io.cwd);
+						prepareDataDir(config.dataDir);
+					}
 					store = await openStore(config);
 					// On PostgreSQL the CLI's changes reach every node's caches and sockets at once; on SQLite the
 					// server notices the CLI's commits by itself (events/foreign-writes.ts).
@@ -81,18 +189,10 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 				return domain;
 			},
 		};
-		return await command(args, context);
+		return await command.run(args, context);
 	} catch (error) {
-		if (error instanceof UsageError) {
-			io.stderr(error.message);
-			return 2;
-		}
-		if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-			io.stderr(`error: ${error.message}`);
-			return 2;
-		}
-		io.stderr(formatError(error));
-		return 1;
+		const help = `${["latchkey", name, action?.name].filter(Boolean).join(" ")} --help`;
+		return reportError(io, json, isParseError(error) ? describeParseError(error, help) : error);
 	} finally {
 		await (bus as EventBus | null)?.close();
 		await (store as Store | null)?.close();

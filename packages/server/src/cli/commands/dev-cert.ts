@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
+import { type CommandSpec, parseInvocation } from "../command-spec.ts";
 import type { Command } from "../context.ts";
-import { UsageError } from "../output.ts";
+import { CLIError, reportError, UsageError } from "../output.ts";
 
 const run$ = promisify(execFile);
 
@@ -14,6 +15,27 @@ export const DEV_KEY_FILE = "dev-key.pem";
 const DEFAULT_DAYS = 30;
 const SUBJECT_ALT_NAMES = "DNS:localhost,IP:127.0.0.1,IP:::1";
 
+export const SPEC: CommandSpec = {
+	name: "dev-cert",
+	summary: "Write a self-signed certificate for localhost into the data dir (development only).",
+	appScoped: false,
+	actions: [
+		{
+			name: "",
+			arguments: [],
+			summary: `Write a self-signed certificate for localhost, 127.0.0.1 and ::1 into the data dir (${DEV_CERT_FILE}, ${DEV_KEY_FILE} mode 0600) with ${OPENSSL}, and print the variables that serve HTTPS and WSS with it. For development only (docs/tls.md).`,
+			options: {
+				force: { type: "boolean", description: "replace an existing certificate and key" },
+				days: {
+					type: "string",
+					value: "N",
+					description: `how long it is valid, 1-825 days (default: ${DEFAULT_DAYS})`,
+				},
+			},
+		},
+	],
+};
+
 function quoteForShell(value: string): string {
 	return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
@@ -22,7 +44,7 @@ function parseDays(value: string | undefined): number {
 	if (value === undefined) return DEFAULT_DAYS;
 	const days = Number(value);
 	if (!/^\d+$/.test(value) || days < 1 || days > 825)
-		throw new UsageError("--days must be a whole number from 1 to 825");
+		throw new UsageError("--days must be a whole number from 1 to 825", "latchkey dev-cert --help");
 	return days;
 }
 
@@ -37,20 +59,19 @@ function describeFailure(error: unknown): string {
  * 127.0.0.1 into the data dir, for trying HTTPS/WSS locally (the official SDK only speaks https and wss).
  */
 export const run: Command = async (args, context) => {
-	const { values } = parseArgs({
-		args,
-		options: { json: { type: "boolean" }, force: { type: "boolean" }, days: { type: "string" } },
-		strict: true,
-	});
-	const days = parseDays(values.days);
+	const invocation = parseInvocation(SPEC, args);
+	const days = parseDays(invocation.string("days"));
 	const dataDir = context.config.dataDir;
 	const certFile = path.join(dataDir, DEV_CERT_FILE);
 	const keyFile = path.join(dataDir, DEV_KEY_FILE);
 	const existing = [certFile, keyFile].filter((file) => existsSync(file));
-	if (existing.length > 0 && !values.force) {
+	if (existing.length > 0 && !invocation.flag("force")) {
 		const what = existing.length === 1 ? `${existing[0]} already exists` : `${certFile} and ${keyFile} already exist`;
-		context.stderr(`error: ERR_CERT_EXISTS: ${what}; pass --force to replace them.`);
-		return 1;
+		return reportError(
+			context,
+			invocation.json,
+			new CLIError("ERR_CERT_EXISTS", `${what}; pass --force to replace them.`),
+		);
 	}
 
 	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -83,8 +104,8 @@ export const run: Command = async (args, context) => {
 		renameSync(scratchKey, keyFile);
 		renameSync(scratchCert, certFile);
 	} catch (error) {
-		context.stderr(`error: ERR_OPENSSL_FAILED: could not create the certificate: ${describeFailure(error)}`);
-		return 1;
+		const failure = new CLIError("ERR_OPENSSL_FAILED", `could not create the certificate: ${describeFailure(error)}`);
+		return reportError(context, invocation.json, failure);
 	} finally {
 		rmSync(scratch, { recursive: true, force: true });
 	}
@@ -94,7 +115,7 @@ export const run: Command = async (args, context) => {
 		LATCHKEY_TLS_KEY: keyFile,
 		LATCHKEY_PUBLIC_URL: `https://127.0.0.1:${context.config.port}`,
 	};
-	if (values.json) {
+	if (invocation.json) {
 		context.stdout(JSON.stringify({ certFile, keyFile, days, subjectAltNames: SUBJECT_ALT_NAMES, env }, null, 2));
 		return 0;
 	}

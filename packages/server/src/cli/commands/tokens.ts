@@ -1,59 +1,66 @@
-import { parseArgs } from "node:util";
 import { createAuthToken, deleteAuthToken, flushAuthTokens, listAuthTokens } from "../../domain/auth-tokens.ts";
 import { presentAuthToken } from "../../domain/presenters.ts";
+import { type CommandSpec, parseInvocation } from "../command-spec.ts";
 import type { Command } from "../context.ts";
-import { printRecord, printTable, UsageError } from "../output.ts";
+import { printRecord, printTable } from "../output.ts";
 import { selectApp } from "../select-app.ts";
 
-const USAGE =
-	"usage: latchkey tokens create UID | tokens list UID | tokens delete UID TOKEN_ID | tokens flush UID  [--app APP_ID] [--json]";
+export const SPEC: CommandSpec = {
+	name: "tokens",
+	summary: "Manage users' auth tokens (what login(authToken) takes).",
+	appScoped: true,
+	actions: [
+		{
+			name: "create",
+			arguments: ["UID"],
+			summary: "Mint an auth token for a user; its value is shown once.",
+			options: { platform: { type: "string", value: "PLATFORM", description: "the device's platform, e.g. WEB" } },
+		},
+		{ name: "list", arguments: ["UID"], summary: "List a user's tokens (values masked).", options: {} },
+		{
+			name: "delete",
+			arguments: ["UID", "TOKEN_ID"],
+			summary: "Revoke one token (by id or full value); its sockets close.",
+			options: {},
+		},
+		{ name: "flush", arguments: ["UID"], summary: "Revoke every token of a user; their sockets close.", options: {} },
+	],
+};
 
 /** `latchkey tokens create|list|delete|flush`. */
 export const run: Command = async (args, context) => {
-	const [action, ...rest] = args;
-	const { values, positionals } = parseArgs({
-		args: rest,
-		options: { app: { type: "string" }, platform: { type: "string" }, json: { type: "boolean" } },
-		allowPositionals: true,
-		strict: true,
-	});
-	const json = values.json ?? false;
-	const [uid, reference] = positionals;
-	if (!uid) throw new UsageError(USAGE);
-	if (action === "create" && positionals.length === 1) {
-		const deps = await context.openDomain();
-		const app = await selectApp(deps, values.app);
-		const { token, plaintext } = await createAuthToken(deps, app.id, uid, {
-			...(values.platform && { platform: values.platform }),
-		});
-		printRecord(context, json, presentAuthToken(token, plaintext));
-		if (!json) context.stdout("The token is shown once; keep it.");
-		return 0;
+	const invocation = parseInvocation(SPEC, args);
+	const { json } = invocation;
+	const [uid = "", reference = ""] = invocation.positionals;
+	const deps = await context.openDomain();
+	const app = await selectApp(deps, context, invocation.appId);
+	switch (invocation.action.name) {
+		case "create": {
+			const platform = invocation.string("platform");
+			const { token, plaintext } = await createAuthToken(deps, app.id, uid, {
+				...(platform !== undefined && { platform }),
+			});
+			printRecord(context, json, presentAuthToken(token, plaintext));
+			if (!json) context.stdout("The token is shown once; keep it.");
+			return 0;
+		}
+		case "list": {
+			const page = await listAuthTokens(deps, app.id, uid, { limit: 100, offset: 0 });
+			printTable(
+				context,
+				json,
+				page.items.map((token) => presentAuthToken(token)),
+				["id", "platform", "createdAt", "lastUsedAt"],
+			);
+			return 0;
+		}
+		case "delete": {
+			const token = await deleteAuthToken(deps, app.id, uid, reference);
+			printRecord(context, json, { deleted: token.id });
+			return 0;
+		}
+		default:
+			printRecord(context, json, { flushed: await flushAuthTokens(deps, app.id, uid), uid: uid.toLowerCase() });
+			return 0;
 	}
-	if (action === "list" && positionals.length === 1) {
-		const deps = await context.openDomain();
-		const app = await selectApp(deps, values.app);
-		const page = await listAuthTokens(deps, app.id, uid, { limit: 100, offset: 0 });
-		printTable(
-			context,
-			json,
-			page.items.map((token) => presentAuthToken(token)),
-			["id", "platform", "createdAt", "lastUsedAt"],
-		);
-		return 0;
-	}
-	if (action === "delete" && reference && positionals.length === 2) {
-		const deps = await context.openDomain();
-		const app = await selectApp(deps, values.app);
-		const token = await deleteAuthToken(deps, app.id, uid, reference);
-		printRecord(context, json, { deleted: token.id });
-		return 0;
-	}
-	if (action === "flush" && positionals.length === 1) {
-		const deps = await context.openDomain();
-		const app = await selectApp(deps, values.app);
-		printRecord(context, json, { flushed: await flushAuthTokens(deps, app.id, uid), uid: uid.toLowerCase() });
-		return 0;
-	}
-	throw new UsageError(USAGE);
 };
