@@ -95,3 +95,35 @@ test("readConfig() leaves the per-app quotas to their defaults unless set, and r
 		new ConfigError('LATCHKEY_MAX_USERS_PER_APP must be a whole number, got "many"'),
 	);
 });
+
+test("readConfig() reads every rate limit, 0 turning one off, and refuses a bad one", () => {
+	expect(readConfig({}, "/tmp").rateLimits).toEqual({});
+	expect(
+		readConfig(
+			{
+				LATCHKEY_RATE_LIMIT_APP_CORE_PER_MINUTE: "10000",
+				LATCHKEY_RATE_LIMIT_APP_STANDARD_PER_MINUTE: "20000",
+				LATCHKEY_RATE_LIMIT_API_KEY_PER_MINUTE: "0",
+				LATCHKEY_RATE_LIMIT_AUTH_KEY_LOGINS_PER_MINUTE: "500",
+				LATCHKEY_RATE_LIMIT_UID_LOGIN_POINTS_PER_MINUTE: "60",
+				LATCHKEY_RATE_LIMIT_FAILURE_POINTS: "5",
+				LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE: "100",
+			},
+			"/tmp",
+		).rateLimits,
+	).toEqual({
+		appCorePerMinute: 10000,
+		appStandardPerMinute: 20000,
+		apiKeyPerMinute: 0,
+		authKeyLoginsPerMinute: 500,
+		uidLoginPointsPerMinute: 60,
+		failurePoints: 5,
+		ipFailuresPerMinute: 100,
+	});
+	expect(() => readConfig({ LATCHKEY_RATE_LIMIT_FAILURE_POINTS: "0" }, "/tmp")).toThrow(
+		new ConfigError("LATCHKEY_RATE_LIMIT_FAILURE_POINTS must be between 1 and 1000000, got 0"),
+	);
+	expect(() => readConfig({ LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE: "-1" }, "/tmp")).toThrow(
+		new ConfigError('LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE must be a whole number, got "-1"'),
+	);
+});

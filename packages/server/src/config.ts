@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { RateLimitOptions } from "./web/rate-limits.ts";
 
 export interface Config {
 	host: string;
@@ -34,6 +35,8 @@ export interface Config {
 		maxUsersPerApp?: number;
 		maxAuthTokensPerApp?: number;
 	};
+	/** Per-minute rate limits; an absent field keeps the default written beside it in web/rate-limits.ts. */
+	rateLimits: RateLimitOptions;
 }
 
 export interface ConnectionLimits {
@@ -80,6 +83,17 @@ const CONNECTION_VARIABLES: ReadonlyArray<readonly [string, keyof ConnectionLimi
 const QUOTA_VARIABLES: ReadonlyArray<readonly [string, keyof Config["quotas"], number, number]> = [
 	["LATCHKEY_MAX_USERS_PER_APP", "maxUsersPerApp", 1, 1_000_000_000],
 	["LATCHKEY_MAX_AUTH_TOKENS_PER_APP", "maxAuthTokensPerApp", 1, 1_000_000_000],
+];
+
+/** Variable, field, min, max; 0 turns a limit off. */
+const RATE_LIMIT_VARIABLES: ReadonlyArray<readonly [string, keyof RateLimitOptions, number, number]> = [
+	["LATCHKEY_RATE_LIMIT_APP_CORE_PER_MINUTE", "appCorePerMinute", 0, 1_000_000_000],
+	["LATCHKEY_RATE_LIMIT_APP_STANDARD_PER_MINUTE", "appStandardPerMinute", 0, 1_000_000_000],
+	["LATCHKEY_RATE_LIMIT_API_KEY_PER_MINUTE", "apiKeyPerMinute", 0, 1_000_000_000],
+	["LATCHKEY_RATE_LIMIT_AUTH_KEY_LOGINS_PER_MINUTE", "authKeyLoginsPerMinute", 0, 1_000_000_000],
+	["LATCHKEY_RATE_LIMIT_UID_LOGIN_POINTS_PER_MINUTE", "uidLoginPointsPerMinute", 0, 1_000_000_000],
+	["LATCHKEY_RATE_LIMIT_FAILURE_POINTS", "failurePoints", 1, 1_000_000],
+	["LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE", "ipFailuresPerMinute", 0, 1_000_000_000],
 ];
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
@@ -164,6 +178,11 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		const value = env[name];
 		if (value !== undefined && value !== "") quotas[field] = parseInteger(name, value, min, max);
 	}
+	const rateLimits: RateLimitOptions = {};
+	for (const [name, field, min, max] of RATE_LIMIT_VARIABLES) {
+		const value = env[name];
+		if (value !== undefined && value !== "") rateLimits[field] = parseInteger(name, value, min, max);
+	}
 	return Object.freeze({
 		host,
 		port,
@@ -178,5 +197,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		connections: Object.freeze(connections),
 		trustProxy,
 		quotas: Object.freeze(quotas),
+		rateLimits: Object.freeze(rateLimits),
 	});
 }

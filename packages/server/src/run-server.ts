@@ -9,6 +9,7 @@ import { createPostgresEventBus } from "./events/postgres-bus.ts";
 import { createLogger } from "./logger.ts";
 import { openStore } from "./open-store.ts";
 import { startServer } from "./serve.ts";
+import { createPostgresLimiterFactory } from "./store/rate-limit-counters.ts";
 
 /** How often each node re-checks its live sockets against the store: the safety net behind the bus. */
 const RECONCILE_INTERVAL_MS = 30_000;
@@ -87,6 +88,8 @@ export async function runServer(config: Readonly<Config>, output: ServerOutput):
 		bus,
 		cache: config.cache,
 		realtime: { reconcileIntervalMs: RECONCILE_INTERVAL_MS },
+		// Every node of a PostgreSQL deployment counts failures and logins in one table; one SQLite node in memory.
+		sharedLimiter: config.databaseURL ? createPostgresLimiterFactory(store.db) : undefined,
 	});
 	output.log(`Latchkey listening on ${running.url} (public URL ${config.publicURL})`);
 

@@ -11,6 +11,7 @@ import { parsePublicEndpoint } from "./domain/me.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
 import type { Store } from "./store/store.ts";
+import { RateLimits, type SharedLimiterFactory } from "./web/rate-limits.ts";
 import { createWebApp } from "./web-app.ts";
 
 export interface RunningServer {
@@ -24,6 +25,8 @@ export interface RunningServer {
 	bus: EventBus;
 	/** The read path's caches over the store (what the domain of this server reads through). */
 	cache: ReadCache;
+	/** This node's rate limits (the REST API's and the realtime hub's). */
+	rateLimits: RateLimits;
 	/**
 	 * Closes every socket with 1001, stops accepting, lets in-flight requests finish, writes what the cache
 	 * buffered, then resolves. The store stays open; a bus passed in stays open, one created here is closed.
@@ -40,6 +43,11 @@ export interface ServeDeps {
 	bus?: EventBus;
 	realtime?: RealtimeHubOptions;
 	cache?: ReadCacheOptions;
+	/**
+	 * Where the limits every node shares (failures per address, logins per user) count: PostgreSQL's table on a
+	 * deployment of several nodes (store/rate-limit-counters.ts). This node's memory when absent.
+	 */
+	sharedLimiter?: SharedLimiterFactory;
 }
 
 /** Binds HTTP, or HTTPS when TLS files are configured, serves the app, and the realtime socket on the same port. */
@@ -54,11 +62,14 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		onError: (error) => deps.logger.error({ err: error }, "write-behind failed"),
 	});
 	const domain: DomainDeps = { store: cache.store, clock: deps.clock, events: bus, quotas: deps.config.quotas };
+	const rateLimits = new RateLimits(deps.config.rateLimits, { shared: deps.sharedLimiter });
 	const app = createWebApp({
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
 		logger: deps.logger,
 		tls: deps.config.tls !== null,
+		rateLimits,
+		trustProxy: deps.config.trustProxy,
 		dashboard: {
 			publicURL: deps.config.publicURL,
 			trustProxy: deps.config.trustProxy,
@@ -75,6 +86,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 			maxSockets: limits.maxSockets,
 			maxSocketsPerUser: limits.maxSocketsPerUser,
 			trustProxy: deps.config.trustProxy,
+			rateLimits,
 			...deps.realtime,
 		},
 	);
@@ -118,6 +130,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		hub,
 		bus,
 		cache,
+		rateLimits,
 		async close(): Promise<void> {
 			await hub.close();
 			await new Promise<void>((resolve, reject) => {

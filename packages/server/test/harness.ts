@@ -8,6 +8,7 @@ import { createLocalEventBus, type LocalEventBus } from "../src/events/bus.ts";
 import type { ChangeEvent } from "../src/events/change-event.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
 import type { AppDeps } from "../src/web/deps.ts";
+import type { RateLimits } from "../src/web/rate-limits.ts";
 import { createWebApp } from "../src/web-app.ts";
 import { openTestStore } from "./stores.ts";
 
@@ -45,14 +46,27 @@ export interface Harness {
 	call(
 		method: string,
 		path: string,
-		options?: { key?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+		options?: {
+			key?: string;
+			token?: string;
+			body?: unknown;
+			headers?: Record<string, string>;
+			/** The client socket's address, as @hono/node-server would pass it; none when absent ("unknown"). */
+			address?: string;
+		},
 	): Promise<Response>;
 	close(): Promise<void>;
 }
 
 /** A fresh app over a fresh store (SQLite in memory unless `dialect` says otherwise) with one seeded app. */
 export async function createHarness(
-	options: { dialect?: "sqlite" | "postgres"; cache?: ReadCacheOptions; quotas?: AppQuotas } = {},
+	options: {
+		dialect?: "sqlite" | "postgres";
+		cache?: ReadCacheOptions;
+		quotas?: AppQuotas;
+		rateLimits?: RateLimits;
+		trustProxy?: boolean;
+	} = {},
 ): Promise<Harness> {
 	const store = await openTestStore(options.dialect ?? HARNESS_DIALECT);
 	const clock = new ManualClock();
@@ -73,6 +87,8 @@ export async function createHarness(
 		...domain,
 		publicEndpoint: parsePublicEndpoint("https://chat.example.test:8443"),
 		logger: pino({ level: "silent" }),
+		...(options.rateLimits && { rateLimits: options.rateLimits }),
+		...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
 	};
 	const seed = await createLatchkeyApp(domain, { name: "Test app" });
 	const app = createWebApp(deps);
@@ -95,7 +111,11 @@ export async function createHarness(
 				body = typeof callOptions.body === "string" ? callOptions.body : JSON.stringify(callOptions.body);
 				headers["content-type"] = "application/json";
 			}
-			return await app.request(path, { method, headers, ...(body !== undefined && { body }) });
+			const env =
+				callOptions.address === undefined
+					? undefined
+					: { incoming: { socket: { remoteAddress: callOptions.address } } };
+			return await app.request(path, { method, headers, ...(body !== undefined && { body }) }, env);
 		},
 		async close() {
 			await cache.close();

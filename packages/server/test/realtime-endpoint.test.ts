@@ -7,98 +7,13 @@ import { readConfig } from "../src/config.ts";
 import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
 import { noEvents } from "../src/events/bus.ts";
 import type { ChangeEvent } from "../src/events/change-event.ts";
-import type { SetTimer } from "../src/realtime/hub.ts";
 import { type RunningServer, startServer } from "../src/serve.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
 import type { Session } from "../src/store/store.ts";
 import { ManualClock } from "./harness.ts";
+import { authFrame, ManualTimers, openClient, openClientWith, type TestClient } from "./realtime-client.ts";
 import { DIALECTS, openTestStore } from "./stores.ts";
 import { within } from "./wait.ts";
-
-/** Timers the test fires by hand: the 5 s auth deadline passes without waiting 5 s. */
-class ManualTimers {
-	readonly pending = new Map<number, { callback: () => void; ms: number }>();
-	private next = 0;
-	readonly set: SetTimer = (callback, ms) => {
-		const id = this.next++;
-		this.pending.set(id, { callback, ms });
-		return () => this.pending.delete(id);
-	};
-	fire(ms: number): number {
-		let fired = 0;
-		for (const [id, timer] of [...this.pending]) {
-			if (timer.ms !== ms) continue;
-			this.pending.delete(id);
-			timer.callback();
-			fired += 1;
-		}
-		return fired;
-	}
-}
-
-interface Closed {
-	code: number;
-	reason: string;
-	at: number;
-}
-
-interface TestClient {
-	socket: WebSocket;
-	nextMessage(): Promise<Record<string, unknown>>;
-	closed: Promise<Closed>;
-	isOpen(): boolean;
-}
-
-function openClient(url: string): Promise<TestClient> {
-	return openClientWith(url, {});
-}
-
-async function openClientWith(url: string, options: { autoPong?: boolean }): Promise<TestClient> {
-	const socket = new WebSocket(url, options);
-	const queue: Record<string, unknown>[] = [];
-	const waiters: Array<(frame: Record<string, unknown>) => void> = [];
-	socket.on("message", (data) => {
-		const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-		const waiter = waiters.shift();
-		if (waiter) waiter(frame);
-		else queue.push(frame);
-	});
-	const closed = new Promise<Closed>((resolve) => {
-		socket.once("close", (code, reason) => resolve({ code, reason: reason.toString(), at: performance.now() }));
-	});
-	await within(
-		new Promise<void>((resolve, reject) => {
-			socket.once("open", () => resolve());
-			socket.once("error", reject);
-		}),
-		"socket open",
-	);
-	return {
-		socket,
-		closed,
-		isOpen: () => socket.readyState === WebSocket.OPEN,
-		nextMessage: () => {
-			const queued = queue.shift();
-			if (queued) return Promise.resolve(queued);
-			return within(new Promise((resolve) => waiters.push(resolve)), "a server frame");
-		},
-	};
-}
-
-/** The frame the official SDK 4.2.0 sends after open (spec/cometchat-sdk-wire.md §5). */
-function authFrame(appId: string, uid: string, jwt: string): string {
-	return JSON.stringify({
-		appId,
-		deviceId: "WEB-4_2_0-test-device",
-		type: "auth",
-		sender: uid,
-		body: {
-			auth: jwt,
-			deviceId: "WEB-4_2_0-test-device",
-			params: { appInfo: { version: "4.2.0", apiVersion: "v3.0" }, platform: "javascript" },
-		},
-	});
-}
 
 let store: KyselyStore;
 let running: RunningServer;

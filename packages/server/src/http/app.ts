@@ -2,11 +2,13 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { LatchkeyError } from "../domain/errors.ts";
 import type { AppDeps } from "../web/deps.ts";
+import { RateLimits } from "../web/rate-limits.ts";
 import type { Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
+import { limitAppRequests } from "./middleware/rate-limit.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { authTokensRoutes } from "./routes/auth-tokens.ts";
@@ -25,7 +27,9 @@ export const MAX_BODY_BYTES = 10 * 1024;
  * const app = createApp({ store, clock: systemClock, events, publicEndpoint, logger });
  * const res = await app.request("/healthz");
  */
-export function createApp(deps: AppDeps): Hono<Env> {
+export function createApp(appDeps: AppDeps): Hono<Env> {
+	// One set of limits for every route (the server passes the node's own, shared with the realtime hub).
+	const deps: AppDeps = { ...appDeps, rateLimits: appDeps.rateLimits ?? new RateLimits() };
 	const app = new Hono<Env>();
 
 	app.use("*", securityHeaders({ tls: deps.tls ?? false }));
@@ -70,6 +74,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
 	const v3 = new Hono<Env>();
 	v3.use("*", resolveApp(deps));
+	v3.use("*", limitAppRequests(deps.rateLimits as RateLimits));
 	v3.route("/", usersRoutes(deps));
 	v3.route("/", authTokensRoutes(deps));
 	v3.route("/", apiKeysRoutes(deps));

@@ -2,6 +2,8 @@ import type { ApiKeyRecord, AppRecord, Session } from "../store/store.ts";
 
 /** Typed context variables set by the auth middlewares. */
 export interface Env {
+	/** What @hono/node-server passes: the client's socket (its address feeds the rate limits). */
+	Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
 	Variables: {
 		app: AppRecord;
 		apiKey: ApiKeyRecord;

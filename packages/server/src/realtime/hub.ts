@@ -7,6 +7,7 @@ import { verifyRealtimeJWT } from "../domain/jwt.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { BusEvent, RevocationReason } from "../events/change-event.ts";
 import { clientAddress } from "../web/client-address.ts";
+import type { RateLimits } from "../web/rate-limits.ts";
 import {
 	CLOSE_AUTH_FAILED,
 	CLOSE_AUTH_TIMEOUT,
@@ -16,9 +17,11 @@ import {
 	CLOSE_REASON_AUTH_TIMEOUT,
 	CLOSE_REASON_GOING_AWAY,
 	CLOSE_REASON_INTERNAL_ERROR,
+	CLOSE_REASON_TOO_MANY_REQUESTS,
 	CLOSE_REASON_TOO_MANY_SOCKETS,
 	CLOSE_SESSION_REVOKED,
 	CLOSE_TOO_MANY_SOCKETS,
+	CLOSE_TRY_AGAIN_LATER,
 } from "./close-codes.ts";
 import {
 	encodeAuthAccepted,
@@ -64,6 +67,12 @@ export interface RealtimeHubOptions {
 	maxSocketsPerUser?: number;
 	/** Count a socket by its `X-Forwarded-For` address (set by a trusted proxy) instead of the proxy's. */
 	trustProxy?: boolean;
+	/**
+	 * The node's rate limits, shared with the REST API: an address over its failure budget is refused (HTTP 429
+	 * before the handshake, or 1013 on its auth frame), a failed auth counts against its address, an accepted one
+	 * against its user, and a user over budget is closed with 1013. No limits unless given.
+	 */
+	rateLimits?: RateLimits;
 	setTimer?: SetTimer;
 }
 
@@ -138,6 +147,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 	const maxUnauthenticated = options.maxUnauthenticatedSockets ?? Number.POSITIVE_INFINITY;
 	const maxSockets = options.maxSockets ?? Number.POSITIVE_INFINITY;
 	const maxSocketsPerUser = options.maxSocketsPerUser ?? Number.POSITIVE_INFINITY;
+	const limits = options.rateLimits;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
 	const registry = new SocketRegistry();
 	const sockets = new Set<WebSocket>();
@@ -181,14 +191,25 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		return closed;
 	}
 
+	/** Closes a socket whose auth failed, counting the failure against its address. */
+	async function refuseAuth(socket: WebSocket, address: string): Promise<void> {
+		const decision = await limits?.recordFailure(address);
+		if (decision && !decision.allowed)
+			return closeSocket(socket, CLOSE_TRY_AGAIN_LATER, CLOSE_REASON_TOO_MANY_REQUESTS);
+		closeSocket(socket, CLOSE_AUTH_FAILED, CLOSE_REASON_AUTH_FAILED);
+	}
+
 	async function authenticate(
 		socket: WebSocket,
+		address: string,
 		frame: Record<string, unknown>,
 		onAccepted: () => void,
 	): Promise<void> {
+		if (limits?.blockedAddress(address))
+			return closeSocket(socket, CLOSE_TRY_AGAIN_LATER, CLOSE_REASON_TOO_MANY_REQUESTS);
 		const auth = readAuthFrame(frame);
 		const claims = auth ? peekRealtimeClaims(auth.jwt) : null;
-		if (!auth || !claims) return closeSocket(socket, CLOSE_AUTH_FAILED, CLOSE_REASON_AUTH_FAILED);
+		if (!auth || !claims) return await refuseAuth(socket, address);
 		// Indexed before verification: a token revoked while we look it up still closes this socket.
 		const entry: LiveSocket = { socket, ...claims, authenticated: false };
 		registry.add(entry);
@@ -207,7 +228,13 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		if (!session || !accepted) {
 			registry.remove(entry);
 			log.debug({ appId: claims.appId }, "realtime auth failed");
-			return closeSocket(socket, CLOSE_AUTH_FAILED, CLOSE_REASON_AUTH_FAILED);
+			return await refuseAuth(socket, address);
+		}
+		// Counted once the JWT is verified: a forged one cannot spend another user's budget.
+		const refusal = await limits?.admitLogin(address, session.token.appId, session.user.uid);
+		if (refusal || socket.readyState !== socket.OPEN) {
+			registry.remove(entry);
+			return closeSocket(socket, CLOSE_TRY_AGAIN_LATER, CLOSE_REASON_TOO_MANY_REQUESTS);
 		}
 		// Only sockets that were told "200 OK" count, so a forged JWT cannot use up a user's sockets.
 		if (hub.liveSocketCount(session.token.appId, session.user.uid) >= maxSocketsPerUser) {
@@ -220,7 +247,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		socket.send(encodeAuthAccepted({ appId: session.token.appId, sender: session.user.uid, deviceId: auth.deviceId }));
 	}
 
-	function onConnection(socket: WebSocket, onAuthenticated: () => void): void {
+	function onConnection(socket: WebSocket, address: string, onAuthenticated: () => void): void {
 		sockets.add(socket);
 		alive.set(socket, true);
 		socket.on("pong", () => alive.set(socket, true));
@@ -244,7 +271,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 				cancelAuthTimer();
 				onAuthenticated();
 			};
-			authenticate(socket, frame, onAccepted).catch((error: unknown) => {
+			authenticate(socket, address, frame, onAccepted).catch((error: unknown) => {
 				log.error({ err: error }, "realtime auth crashed");
 				closeSocket(socket, CLOSE_INTERNAL_ERROR, CLOSE_REASON_INTERNAL_ERROR);
 			});
@@ -297,7 +324,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 				forwardedFor: request.headers["x-forwarded-for"],
 				trustProxy: options.trustProxy ?? false,
 			});
-			const refusal = checkCaps(address);
+			const refusal = limits?.blockedAddress(address) ? 429 : checkCaps(address);
 			if (refusal !== null) return rejectUpgrade(socket, refusal);
 			openCount += 1;
 			countUnauthenticated(address, 1);
@@ -312,7 +339,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 				openCount -= 1;
 				leaveUnauthenticated();
 			});
-			wss.handleUpgrade(request, socket, head, (webSocket) => onConnection(webSocket, leaveUnauthenticated));
+			wss.handleUpgrade(request, socket, head, (webSocket) => onConnection(webSocket, address, leaveUnauthenticated));
 		},
 		async handleEvent(event) {
 			switch (event.type) {

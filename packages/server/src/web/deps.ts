@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { DomainDeps } from "../domain/deps.ts";
 import type { PublicEndpoint } from "../domain/me.ts";
 import type { PasswordHasher } from "../domain/operator-passwords.ts";
+import type { RateLimits } from "./rate-limits.ts";
 
 /** What the admin console needs beyond the REST API's deps; every field has a default. */
 export interface DashboardOptions {
@@ -26,4 +27,11 @@ export interface AppDeps extends DomainDeps {
 	dashboard?: DashboardOptions;
 	/** Served over TLS: every answer then carries `Strict-Transport-Security`. */
 	tls?: boolean;
+	/** The node's rate limits, shared with the realtime hub; the API makes one with the defaults when absent. */
+	rateLimits?: RateLimits;
+	/**
+	 * Take the client's address (rate limits) from the last `X-Forwarded-For` entry instead of the socket.
+	 * LATCHKEY_TRUST_PROXY; only behind a proxy that sets it; default false.
+	 */
+	trustProxy?: boolean;
 }

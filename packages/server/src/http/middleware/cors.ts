@@ -24,6 +24,9 @@ const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
 	"access-control-max-age": "86400",
 };
 
+// What a browser script may read of an answer beyond the CORS-safelisted headers: the rate-limit budget.
+const EXPOSED_HEADERS = "retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-limit-reset";
+
 /**
  * CORS for the API the SDKs call from browsers: any origin, no credentials (the API authenticates by header,
  * never by cookie). A preflight is answered here; every other answer gets its header set before the route runs,
@@ -33,6 +36,7 @@ export function apiCORS(): MiddlewareHandler<Env> {
 	return async (c, next) => {
 		if (c.req.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT_HEADERS });
 		c.header("access-control-allow-origin", "*");
+		c.header("access-control-expose-headers", EXPOSED_HEADERS);
 		await next();
 	};
 }

@@ -13,23 +13,25 @@ import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
-import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey, throttleAuthKeyLogin } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
+
+export const MAX_AUTH_TOKENS_PER_PAGE = 100;
 
 export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
 	const base = "/users/:uid/auth_tokens";
 
 	// login(uid, authKey) in the SDK: an Auth Key may mint tokens.
-	router.post(base, requireApiKey(deps, AUTH_OR_FULL), async (c) => {
+	router.post(base, requireApiKey(deps, AUTH_OR_FULL), throttleAuthKeyLogin(deps), async (c) => {
 		const body = await readJSONBody(c);
 		const { token, plaintext } = await createAuthToken(deps, c.get("app").id, c.req.param("uid"), body);
 		return c.json({ data: presentAuthToken(token, plaintext) }, 200, NO_STORE);
 	});
 
 	router.get(base, requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const page = parsePageParams((name) => c.req.query(name), 100);
+		const page = parsePageParams((name) => c.req.query(name), MAX_AUTH_TOKENS_PER_PAGE);
 		const result = await listAuthTokens(deps, c.get("app").id, c.req.param("uid"), page);
 		return c.json({
 			data: result.items.map((token) => presentAuthToken(token)),

@@ -5,7 +5,7 @@ import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
-import { requireSession } from "../middleware/auth.ts";
+import { requireSession, throttleTokenLogin } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 
 // The answer carries the session's token and realtime JWT: no cache may keep it.
@@ -28,7 +28,7 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	});
 
 	// Both login(authToken) and updateCurrentUserDetails(user) arrive here; the body tells them apart.
-	router.put("/me", async (c) => {
+	router.put("/me", throttleTokenLogin(deps), async (c) => {
 		const session = c.get("session");
 		const user = await putMe(deps, session, await readJSONBody(c));
 		return c.body(renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint), 200, ME_HEADERS);

@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import * as init from "./0001-init.ts";
 import * as dashboard from "./0002-dashboard.ts";
 import * as signInCounters from "./0003-sign-in-counters.ts";
+import * as rateLimits from "./0004-rate-limits.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
 	"0001-init": init,
 	"0002-dashboard": dashboard,
 	"0003-sign-in-counters": signInCounters,
+	"0004-rate-limits": rateLimits,
 };
