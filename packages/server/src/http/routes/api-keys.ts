@@ -11,6 +11,8 @@ import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
 
+export const MAX_API_KEYS_PER_PAGE = 100;
+
 export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
 	// "/apikeys/*" also matches "/apikeys" itself: one registration checks the key once per request.
@@ -22,7 +24,7 @@ export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 	});
 
 	router.get("/apikeys", async (c) => {
-		const page = parsePageParams((name) => c.req.query(name), 100);
+		const page = parsePageParams((name) => c.req.query(name), MAX_API_KEYS_PER_PAGE);
 		const query: ApiKeyQuery = { limit: page.limit, offset: page.offset };
 		const scope = c.req.query("scope");
 		if (scope === "fullAccess" || scope === "authOnly") query.scope = scope;

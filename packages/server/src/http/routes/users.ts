@@ -19,7 +19,7 @@ import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts"
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parseBooleanParam, parseListParam, parsePageParams } from "../query.ts";
 
-const MAX_USERS_PER_PAGE = 1000;
+export const MAX_USERS_PER_PAGE = 1000;
 
 export function usersRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
