@@ -43,7 +43,10 @@ export function openClient(url: string): Promise<TestClient> {
 	return openClientWith(url, {});
 }
 
-export async function openClientWith(url: string, options: { autoPong?: boolean }): Promise<TestClient> {
+export async function openClientWith(
+	url: string,
+	options: { autoPong?: boolean; headers?: Record<string, string> },
+): Promise<TestClient> {
 	const socket = new WebSocket(url, options);
 	const queue: Record<string, unknown>[] = [];
 	const waiters: Array<(frame: Record<string, unknown>) => void> = [];
