@@ -10,6 +10,7 @@ import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
 import { limitAppRequests } from "./middleware/rate-limit.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { openAPIRoutes } from "./openapi/routes.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { authTokensRoutes } from "./routes/auth-tokens.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -72,6 +73,8 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 
 	app.get("/healthz", (c) => c.json({ data: { status: "ok" } }));
 
+	// The API's description is public: registered before the API, it is answered before the app id is looked up.
+	for (const prefix of ["/v3", "/v3.0"]) app.route(prefix, openAPIRoutes());
 	const v3 = new Hono<Env>();
 	v3.use("*", resolveApp(deps));
 	v3.use("*", limitAppRequests(deps.rateLimits as RateLimits));
