@@ -3,6 +3,7 @@ import path from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { formatUsage, listOptions } from "../src/cli/command-spec.ts";
 import { COMMANDS, runCLI } from "../src/cli/main.ts";
+import { MIGRATIONS } from "../src/store/migrations/index.ts";
 import { makeTempDir } from "./process.ts";
 
 // Issue 13 item 3: every command explains itself (`--help`/`-h`, exit 0, usage on stdout), and every error is
@@ -60,6 +61,8 @@ describe("--help on every command and action", () => {
 			"tokens delete",
 			"tokens flush",
 			"admin create",
+			"backup",
+			"restore",
 			"dev-cert",
 		]);
 	});
@@ -122,10 +125,17 @@ describe("--version", () => {
 	const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
 		.version;
 
-	test("--version and -v print the package's version, exit 0", async () => {
-		expect(await cli("--version")).toEqual({ code: 0, stdout: version, stderr: "" });
-		expect(await cli("-v")).toEqual({ code: 0, stdout: version, stderr: "" });
-		expect(await cli("--version", "--json")).toEqual({ code: 0, stdout: JSON.stringify({ version }), stderr: "" });
+	test("--version and -v print the package's version and the newest schema, exit 0", async () => {
+		const schema = Object.keys(MIGRATIONS).sort().at(-1);
+		expect(schema).toMatch(/^\d{4}-/);
+		const line = `${version} (schema ${schema})`;
+		expect(await cli("--version")).toEqual({ code: 0, stdout: line, stderr: "" });
+		expect(await cli("-v")).toEqual({ code: 0, stdout: line, stderr: "" });
+		expect(await cli("--version", "--json")).toEqual({
+			code: 0,
+			stdout: JSON.stringify({ version, schema }),
+			stderr: "",
+		});
 	});
 });
 

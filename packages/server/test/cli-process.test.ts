@@ -20,7 +20,9 @@ test("latchkey serve --help prints its usage and exits 0 without starting a serv
 });
 
 test("latchkey --version prints the package's version", async () => {
-	expect(await runProcess(cliArgs("--version"), {})).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+	const run = await runProcess(cliArgs("--version"), {});
+	expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+	expect(run.stdout).toMatch(new RegExp(`^${VERSION.replaceAll(".", "\\.")} \\(schema \\d{4}-[a-z0-9-]+\\)\n$`));
 });
 
 test("an unknown option exits 2 with error: on stderr; a --json error is a JSON object on stderr, exit 1", async () => {

@@ -8,6 +8,10 @@ export interface CommandContext {
 	stderr(line: string): void;
 	/** Opens (and migrates) the store the config names, once; closed by main after the command. */
 	openDomain(): Promise<DomainDeps>;
+	/** The working directory relative file arguments are resolved against; absent: the process's. */
+	cwd?: string;
+	/** Throws ERR_DATA_DIR_NOT_FOUND, saying where the path came from, when the data dir does not exist. */
+	requireDataDir?(): void;
 	/** LATCHKEY_APP: the app commands work on without `--app` (else the only app, else the first created). */
 	defaultAppId?: string;
 	/**

@@ -7,18 +7,22 @@ import type { DomainDeps } from "../domain/deps.ts";
 import { type EventBus, noEvents } from "../events/bus.ts";
 import { createPostgresEventBus } from "../events/postgres-bus.ts";
 import { openStore } from "../open-store.ts";
+import { getLatestSchema } from "../store/sqlite-backup.ts";
 import type { Store } from "../store/store.ts";
 import { type CommandSpec, findAction, formatActionHelp, formatCommandHelp } from "./command-spec.ts";
 import * as admin from "./commands/admin.ts";
 import * as apps from "./commands/apps.ts";
+import * as backup from "./commands/backup.ts";
 import * as devCert from "./commands/dev-cert.ts";
 import * as keys from "./commands/keys.ts";
 import * as migrate from "./commands/migrate.ts";
+import * as restore from "./commands/restore.ts";
 import * as serve from "./commands/serve.ts";
 import * as tokens from "./commands/tokens.ts";
 import * as users from "./commands/users.ts";
 import type { Command, CommandContext } from "./context.ts";
-import { CLIError, reportError, UsageError } from "./output.ts";
+import { describeMissingDataDir } from "./data-dir.ts";
+import { reportError, UsageError } from "./output.ts";
 
 /** Every command, in the order help lists them: its table entry (actions, options, help) and what runs it. */
 export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
@@ -29,6 +33,8 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
 	users,
 	tokens,
 	admin,
+	backup,
+	restore,
 	devCert,
 ].map((command) => ({ spec: command.SPEC, run: command.run }));
 
@@ -52,7 +58,7 @@ function formatHelp(): string {
 		...rows.map(([left, summary]) => `  ${left.padEnd(width)}  ${summary}`),
 		"",
 		"  latchkey <command> --help      a command's actions; `latchkey <command> <action> --help`: its options",
-		"  latchkey --version             the version",
+		"  latchkey --version             the version and the database schema it runs",
 		"",
 		"Every command takes --json for scripts (errors then come as a JSON object on stderr). Commands that work on",
 		"one app take --app APP_ID; without it LATCHKEY_APP, else the only app, else the first app created.",
@@ -122,23 +128,14 @@ function findPublicURL(config: Readonly<Config>, env: Record<string, string | un
 	return config.publicURL;
 }
 
-function describeMissingDataDir(dataDir: string, env: Record<string, string | undefined>, cwd: string): CLIError {
-	const setting = env.LATCHKEY_DATA_DIR
-		? `LATCHKEY_DATA_DIR is "${env.LATCHKEY_DATA_DIR}"`
-		: `LATCHKEY_DATA_DIR is not set, so it is .latchkey under the working directory ${cwd}`;
-	return new CLIError(
-		"ERR_DATA_DIR_NOT_FOUND",
-		`The data dir ${dataDir} does not exist (${setting}). Run the CLI in the directory the server runs in, or set LATCHKEY_DATA_DIR to the server's data dir (or DATABASE_URL to its PostgreSQL database); \`latchkey migrate\` creates a new one.`,
-		{ dataDir },
-	);
-}
-
 /** Runs one CLI invocation; resolves with the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 	const [name, ...args] = argv;
 	const json = optionWords(argv).includes("--json");
 	if (name === "--version" || name === "-v" || name === "version") {
-		io.stdout(json ? JSON.stringify({ version: readVersion() }) : readVersion());
+		// The schema is the newest migration this build knows: what a backup or a dump is checked against.
+		const [version, schema] = [readVersion(), getLatestSchema()];
+		io.stdout(json ? JSON.stringify({ version, schema }) : `${version} (schema ${schema})`);
 		return 0;
 	}
 	if (name === "--help" || name === "-h" || name === "help") {
@@ -173,6 +170,10 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 			publicURL: findPublicURL(config, io.env),
 			...(io.confirm && { confirm: io.confirm }),
 			...(io.readStdin && { readStdin: io.readStdin }),
+			cwd: io.cwd,
+			requireDataDir() {
+				if (!existsSync(config.dataDir)) throw describeMissingDataDir(config.dataDir, io.env, io.cwd);
+			},
 			async openDomain() {
 				if (!domain) {
 					if (!config.databaseURL && !existsSync(config.dataDir)) {
