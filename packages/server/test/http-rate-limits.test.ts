@@ -96,7 +96,7 @@ describe("per-app budgets", () => {
 		const refused = await harness.call("GET", "/v3/users", { key: harness.seed.restApiKey });
 		expect(refused.status).toBe(429);
 		expect(refused.headers.get("access-control-expose-headers")).toBe(
-			"retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-limit-reset",
+			"retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-limit-reset,x-request-id",
 		);
 	});
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
+import { requestIdOf } from "../http/middleware/request-id.ts";
 import type { AppDeps } from "../web/deps.ts";
 import { renderErrorPage, showError } from "./errors.ts";
 import { SECURITY_HEADERS } from "./layout.ts";
@@ -34,6 +35,9 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 
 	dashboard.use("*", async (c, next) => {
 		for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+		// The id the server gave the request; this app answers on its own, so it repeats the header.
+		const id = requestIdOf(c.req.raw);
+		if (id) c.header("x-request-id", id);
 		await next();
 	});
 	// Behind a proxy the request URL may be internal, so the public URL's origin is accepted too.
@@ -68,7 +72,10 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 		if (shown) {
 			return c.html(renderErrorPage(session, ERROR_TITLES[shown.status] ?? "Error", shown.message), shown.status);
 		}
-		deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, "dashboard error");
+		deps.logger.error(
+			{ err: error, reqId: requestIdOf(c.req.raw), method: c.req.method, path: c.req.path },
+			"dashboard error",
+		);
 		return c.html(
 			renderErrorPage(
 				session,

@@ -9,6 +9,7 @@ import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
 import { limitAppRequests } from "./middleware/rate-limit.ts";
+import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { openAPIRoutes } from "./openapi/routes.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
@@ -33,6 +34,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	const deps: AppDeps = { ...appDeps, rateLimits: appDeps.rateLimits ?? new RateLimits() };
 	const app = new Hono<Env>();
 
+	app.use("*", requestId());
 	app.use("*", securityHeaders({ tls: deps.tls ?? false }));
 	// CORS for the API the SDKs call from browsers; the dashboard is same-origin only.
 	const cors = apiCORS();
@@ -94,7 +96,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	);
 	app.onError((error, c) => {
 		if (error instanceof LatchkeyError) return errorResponse(c, error);
-		deps.logger.error({ err: error, method: c.req.method }, "unhandled error");
+		deps.logger.error({ err: error, reqId: requestIdOf(c.req.raw), method: c.req.method }, "unhandled error");
 		return errorResponse(c, internalError());
 	});
 	return app;

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { redactSecrets } from "../../domain/secrets.ts";
+import { requestIdOf } from "./request-id.ts";
 
 // Credentials can sit in paths (`/auth_tokens/{token}`, `/apikeys/{key}`); they never reach a log line. The match
 // ignores case, so `/AUTH_TOKENS/{token}` cannot slip past; a credential-shaped value anywhere else in the path is
@@ -17,6 +18,7 @@ export function accessLog(logger: Logger): MiddlewareHandler {
 		await next();
 		logger.info(
 			{
+				reqId: requestIdOf(c.req.raw),
 				method: c.req.method,
 				path: redactPath(c.req.path),
 				status: c.res.status,

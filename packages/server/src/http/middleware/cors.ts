@@ -15,6 +15,7 @@ const CORS_HEADERS = [
 	"chatapiversion",
 	"settingshash",
 	"settingshashreceivedat",
+	"x-request-id",
 ];
 
 const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
@@ -24,8 +25,9 @@ const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
 	"access-control-max-age": "86400",
 };
 
-// What a browser script may read of an answer beyond the CORS-safelisted headers: the rate-limit budget.
-const EXPOSED_HEADERS = "retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-limit-reset";
+// What a browser script may read of an answer beyond the CORS-safelisted headers: the rate-limit budget and the
+// request's id.
+const EXPOSED_HEADERS = "retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-limit-reset,x-request-id";
 
 /**
  * CORS for the API the SDKs call from browsers: any origin, no credentials (the API authenticates by header,

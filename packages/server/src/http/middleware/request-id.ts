@@ -1,0 +1,32 @@
+import { randomUUID } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { redactSecrets } from "../../domain/secrets.ts";
+
+/** What a caller's `X-Request-Id` may be: a proxy's or a client's id, short and printable. */
+const ACCEPTED_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+// Keyed by the request itself, so the dashboard (mounted as its own app, with its own context) finds it too.
+const requestIds = new WeakMap<Request, string>();
+
+/** The id of a request that passed `requestId()`; undefined for one that did not (a test's own app, say). */
+export function requestIdOf(request: Request): string | undefined {
+	return requestIds.get(request);
+}
+
+/**
+ * Gives every request an id: the caller's `X-Request-Id` when it is 1–128 characters of letters, digits and
+ * `._:@/+=-` and not credential-shaped (a token sent as an id would otherwise reach the log), else a fresh UUID.
+ * It is answered in `X-Request-Id` and written into every log line about the request (docs/operations.md).
+ */
+export function requestId(): MiddlewareHandler {
+	return async (c, next) => {
+		const presented = c.req.header("x-request-id");
+		const id =
+			presented !== undefined && ACCEPTED_ID.test(presented) && redactSecrets(presented) === presented
+				? presented
+				: randomUUID();
+		requestIds.set(c.req.raw, id);
+		c.header("x-request-id", id);
+		await next();
+	};
+}
