@@ -127,3 +127,15 @@ test("readConfig() reads every rate limit, 0 turning one off, and refuses a bad 
 		new ConfigError('LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE must be a whole number, got "-1"'),
 	);
 });
+
+test("readConfig() leaves metrics off unless LATCHKEY_METRICS_TOKEN names a token of 16 or more characters", () => {
+	expect(readConfig({}, "/tmp").metricsToken).toBeNull();
+	expect(readConfig({ LATCHKEY_METRICS_TOKEN: "0123456789abcdef" }, "/tmp").metricsToken).toBe("0123456789abcdef");
+	for (const weak of ["short", "0123456789 abcdef", "x".repeat(513)]) {
+		expect(() => readConfig({ LATCHKEY_METRICS_TOKEN: weak }, "/tmp")).toThrow(
+			new ConfigError(
+				"LATCHKEY_METRICS_TOKEN must be 16 to 512 printable characters without spaces (e.g. openssl rand -hex 32)",
+			),
+		);
+	}
+});

@@ -37,6 +37,8 @@ export interface Config {
 	};
 	/** Per-minute rate limits; an absent field keeps the default written beside it in web/rate-limits.ts. */
 	rateLimits: RateLimitOptions;
+	/** LATCHKEY_METRICS_TOKEN: `/metrics` is served, to its bearer only, when set; null leaves metrics off. */
+	metricsToken: string | null;
 }
 
 export interface ConnectionLimits {
@@ -183,6 +185,12 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		const value = env[name];
 		if (value !== undefined && value !== "") rateLimits[field] = parseInteger(name, value, min, max);
 	}
+	const metricsToken = env.LATCHKEY_METRICS_TOKEN || null;
+	if (metricsToken !== null && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+		throw new ConfigError(
+			"LATCHKEY_METRICS_TOKEN must be 16 to 512 printable characters without spaces (e.g. openssl rand -hex 32)",
+		);
+	}
 	return Object.freeze({
 		host,
 		port,
@@ -198,5 +206,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		trustProxy,
 		quotas: Object.freeze(quotas),
 		rateLimits: Object.freeze(rateLimits),
+		metricsToken,
 	});
 }

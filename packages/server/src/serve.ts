@@ -9,7 +9,10 @@ import type { Clock } from "./domain/clock.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 import { parsePublicEndpoint } from "./domain/me.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
+import { Metrics } from "./metrics/metrics.ts";
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
+import { poolUse } from "./store/dialects.ts";
+import type { KyselyStore } from "./store/kysely-store.ts";
 import type { Store } from "./store/store.ts";
 import { RateLimits, type SharedLimiterFactory } from "./web/rate-limits.ts";
 import { createWebApp } from "./web-app.ts";
@@ -61,7 +64,16 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		...deps.cache,
 		onError: (error) => deps.logger.error({ err: error }, "write-behind failed"),
 	});
-	const domain: DomainDeps = { store: cache.store, clock: deps.clock, events: bus, quotas: deps.config.quotas };
+	// Metrics read the hub (made below) and the pool when scraped; the domain's publisher counts this node's changes.
+	const metrics = deps.config.metricsToken
+		? new Metrics({ openSockets: () => hub.connectionCount(), pool: () => poolOf(deps.store) })
+		: null;
+	const domain: DomainDeps = {
+		store: cache.store,
+		clock: deps.clock,
+		events: metrics ? metrics.countingPublisher(bus) : bus,
+		quotas: deps.config.quotas,
+	};
 	const rateLimits = new RateLimits(deps.config.rateLimits, { shared: deps.sharedLimiter });
 	const app = createWebApp({
 		...domain,
@@ -70,6 +82,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		tls: deps.config.tls !== null,
 		rateLimits,
 		trustProxy: deps.config.trustProxy,
+		...(metrics && deps.config.metricsToken && { metrics: { registry: metrics, token: deps.config.metricsToken } }),
 		dashboard: {
 			publicURL: deps.config.publicURL,
 			trustProxy: deps.config.trustProxy,
@@ -142,4 +155,8 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 			if (ownBus) await bus.close();
 		},
 	};
+}
+
+function poolOf(store: Store): ReturnType<typeof poolUse> {
+	return "db" in store ? poolUse((store as KyselyStore).db) : null;
 }

@@ -8,6 +8,7 @@ import { errorResponse, internalError } from "./errors.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
+import { recordMetrics, serveMetrics } from "./middleware/metrics.ts";
 import { limitAppRequests } from "./middleware/rate-limit.ts";
 import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -34,6 +35,8 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	const deps: AppDeps = { ...appDeps, rateLimits: appDeps.rateLimits ?? new RateLimits() };
 	const app = new Hono<Env>();
 
+	// Off unless configured: then first, so the time covers the whole request.
+	if (deps.metrics) app.use("*", recordMetrics(deps.metrics.registry));
 	app.use("*", requestId());
 	app.use("*", securityHeaders({ tls: deps.tls ?? false }));
 	// CORS for the API the SDKs call from browsers; the dashboard is same-origin only.
@@ -74,6 +77,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	});
 
 	app.get("/healthz", (c) => c.json({ data: { status: "ok" } }));
+	if (deps.metrics) app.get("/metrics", serveMetrics(deps.metrics.registry, deps.metrics.token));
 
 	// The API's description is public: registered before the API, it is answered before the app id is looked up.
 	for (const prefix of ["/v3", "/v3.0"]) app.route(prefix, openAPIRoutes());

@@ -55,7 +55,18 @@ export function createDatabase(location: StoreLocation): Kysely<Tables> {
 	pool.on("connect", (client) => {
 		client.on("error", () => {});
 	});
-	return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+	const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+	POOLS.set(db, pool);
+	return db;
+}
+
+// The pool behind each PostgreSQL database, for the metrics (connections in use, queries waiting).
+const POOLS = new WeakMap<Kysely<Tables>, pg.Pool>();
+
+/** The PostgreSQL pool's connections of a database made here; null for SQLite. */
+export function poolUse(db: Kysely<Tables>): { total: number; idle: number; waiting: number } | null {
+	const pool = POOLS.get(db);
+	return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { DomainDeps } from "../domain/deps.ts";
 import type { PublicEndpoint } from "../domain/me.ts";
 import type { PasswordHasher } from "../domain/operator-passwords.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { RateLimits } from "./rate-limits.ts";
 
 /** What the admin console needs beyond the REST API's deps; every field has a default. */
@@ -17,6 +18,8 @@ export interface DashboardOptions {
 	 * front added) instead of the socket. Only behind a proxy that sets it; default false.
 	 */
 	trustProxy?: boolean;
+	/** Prometheus metrics (LATCHKEY_METRICS_TOKEN): every request counted, `/metrics` served to the token's bearer. */
+	metrics?: { registry: Metrics; token: string };
 }
 
 /** What the HTTP side of the server (the REST API and the dashboard) is built from. */
@@ -34,4 +37,6 @@ export interface AppDeps extends DomainDeps {
 	 * LATCHKEY_TRUST_PROXY; only behind a proxy that sets it; default false.
 	 */
 	trustProxy?: boolean;
+	/** Prometheus metrics (LATCHKEY_METRICS_TOKEN): every request counted, `/metrics` served to the token's bearer. */
+	metrics?: { registry: Metrics; token: string };
 }
