@@ -163,7 +163,7 @@ export async function restoreSQLiteDatabase(
 /**
  * Whether another connection (a running server, a CLI command) has the database open. Taking SQLite's exclusive
  * lock fails while any other connection holds the file in WAL mode, even an idle one, so this is exact at the
- * moment it is asked. Nothing in the file changes.
+ * moment it is asked. No data changes (a successful probe may checkpoint the WAL into the file).
  */
 export function isSQLiteDatabaseInUse(file: string): boolean {
 	if (!existsSync(file)) return false;
