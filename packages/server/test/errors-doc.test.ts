@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { ERROR_STATUS } from "../src/web/error-status.ts";
@@ -41,4 +41,26 @@ test("the parser reads the table the doc actually has (it can fail)", () => {
 		{ code: "ERR_X", status: 418 },
 	]);
 	expect(() => parseCodesTable("# nothing")).toThrow();
+});
+
+test("every error code the CLI can print is documented, in the CLI table or the API's", () => {
+	const markdown = readFileSync(DOC_PATH, "utf8");
+	const cliSection = markdown.split(/^## /m).find((part) => part.startsWith("CLI error codes\n")) ?? "";
+	const cliCodes = new Set([...cliSection.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*[12]\s*\|/gm)].map((match) => match[1]));
+	expect(cliCodes.size).toBeGreaterThan(10);
+	const sources = [
+		...readdirSync(fileURLToPath(new URL("../src/cli/", import.meta.url)), { recursive: true, encoding: "utf8" })
+			.filter((name) => name.endsWith(".ts"))
+			.map((name) => fileURLToPath(new URL(`../src/cli/${name}`, import.meta.url))),
+		fileURLToPath(new URL("../src/store/sqlite-backup.ts", import.meta.url)),
+	];
+	const used = new Set<string>();
+	for (const file of sources) {
+		// Node's own parseArgs codes are translated to ERR_USAGE before anything is printed.
+		for (const match of readFileSync(file, "utf8").matchAll(/"(ERR_[A-Z_]+)"/g)) {
+			if (!match[1]?.startsWith("ERR_PARSE_ARGS")) used.add(match[1] as string);
+		}
+	}
+	const table: Record<string, number> = ERROR_STATUS;
+	expect([...used].filter((code) => !cliCodes.has(code) && table[code] === undefined)).toEqual([]);
 });
