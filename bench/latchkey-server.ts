@@ -139,6 +139,8 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 			HOME: process.env.HOME ?? os.tmpdir(),
 			HOST: "127.0.0.1",
 			PORT: "0",
+			// Settings to try (LATCHKEY_METRICS_TOKEN=… npm run bench, say) pass through; the data dir and log level are the bench's.
+			...serverSettingsFromEnv(),
 			LATCHKEY_DATA_DIR: dataDir,
 			LATCHKEY_LOG_LEVEL: "silent",
 			...(databaseURL && { DATABASE_URL: databaseURL }),
@@ -197,4 +199,13 @@ export async function createDeployment(dialect: Dialect, options: DeploymentOpti
 		},
 	};
 	return deployment;
+}
+
+/** The bench's own `LATCHKEY_*` variables, handed to every server it starts. */
+export function serverSettingsFromEnv(): Record<string, string> {
+	return Object.fromEntries(
+		Object.entries(process.env).filter(
+			(entry): entry is [string, string] => entry[0].startsWith("LATCHKEY_") && entry[1] !== undefined,
+		),
+	);
 }

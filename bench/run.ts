@@ -2,12 +2,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runBench } from "./bench.ts";
+import { serverSettingsFromEnv } from "./latchkey-server.ts";
 import { REPO_ROOT } from "./processes.ts";
 import { formatMarkdownReport, formatTerminalReport } from "./report.ts";
 import { isScenarioId, SCENARIOS, type ScenarioId } from "./scenarios/ids.ts";
 
 const USAGE = `usage: npm run bench -- [--duration <seconds>] [--connections <n>] [--sockets <n>] [--only <scenario>]... [--smoke] [--profile] [--server-flag <node flag>]... [--no-write]
-scenarios: ${SCENARIOS.join(", ")} (the bare node:http baseline always runs)`;
+scenarios: ${SCENARIOS.join(", ")} (the bare node:http baseline always runs)
+LATCHKEY_* variables of this environment are passed to every Latchkey server the bench starts.`;
 
 function parsePositive(name: string, value: string | undefined): number | undefined {
 	if (value === undefined) return undefined;
@@ -55,6 +57,8 @@ async function main(): Promise<number> {
 	const durationSeconds = parsePositive("duration", values.duration);
 	const connections = parsePositive("connections", values.connections);
 	const sockets = parsePositive("sockets", values.sockets);
+	const passed = Object.keys(serverSettingsFromEnv());
+	if (passed.length > 0) console.error(`server settings from the environment: ${passed.join(", ")}`);
 	const report = await runBench({
 		...(durationSeconds !== undefined && { durationSeconds }),
 		...(connections !== undefined && { connections: Math.round(connections) }),
