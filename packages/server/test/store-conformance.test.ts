@@ -455,6 +455,88 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			expect(page.items.filter((t) => evicted.includes(t.id))).toEqual([]);
 		});
 	});
+	describe("client user fields (issue 14)", () => {
+		test("setAppClientUserFields stores the list, null restores the default (absent); null for an unknown app", async () => {
+			expect(await store.setAppClientUserFields("app1", ["avatar", "metadata"])).toEqual({
+				...app("app1"),
+				clientUserFields: ["avatar", "metadata"],
+			});
+			expect(await store.getApp("app1")).toEqual({ ...app("app1"), clientUserFields: ["avatar", "metadata"] });
+			expect(await store.setAppClientUserFields("app1", [])).toEqual({ ...app("app1"), clientUserFields: [] });
+			expect(await store.setAppClientUserFields("app1", null)).toEqual(app("app1"));
+			expect(await store.setAppClientUserFields("nope", null)).toBeNull();
+		});
+	});
+
+	describe("presence (issue 14)", () => {
+		const ALIVE = T - 15_000;
+		beforeEach(async () => {
+			for (const uid of ["ann", "bob", "cat"]) await store.insertUser(user("app1", uid));
+		});
+
+		test("a user is online while present on a node whose heartbeat is recent enough", async () => {
+			expect(await store.beatPresenceNode("n1", T)).toBe(false);
+			expect(await store.beatPresenceNode("n1", T)).toBe(true);
+			await store.insertPresence("app1", "ann", "n1", T);
+			await store.insertPresence("app1", "ann", "n1", T);
+			expect(await store.listOnlineUids("app1", ["ann", "bob"], ALIVE)).toEqual(["ann"]);
+			expect(await store.listOnlineUids("app1", ["ann"], T + 1)).toEqual([]);
+			expect(await store.listOnlineUids("app2", ["ann"], ALIVE)).toEqual([]);
+			expect(await store.listOnlineUids("app1", [], ALIVE)).toEqual([]);
+		});
+
+		test("rows of a node that never beat do not count", async () => {
+			await store.insertPresence("app1", "ann", "ghost", T);
+			expect(await store.listOnlineUids("app1", ["ann"], ALIVE)).toEqual([]);
+		});
+
+		test("listUsers filters by presence, online or offline", async () => {
+			await store.beatPresenceNode("n1", T);
+			await store.beatPresenceNode("n2", T - 20_000);
+			await store.insertPresence("app1", "ann", "n1", T);
+			await store.insertPresence("app1", "ann", "n2", T);
+			await store.insertPresence("app1", "bob", "n2", T);
+			const page = { limit: 10, offset: 0, ...ALL };
+			const online = await store.listUsers("app1", { ...page, presence: { status: "online", aliveSince: ALIVE } });
+			expect({ uids: online.items.map((u) => u.uid), total: online.total }).toEqual({ uids: ["ann"], total: 1 });
+			const offline = await store.listUsers("app1", { ...page, presence: { status: "offline", aliveSince: ALIVE } });
+			expect(offline.items.map((u) => u.uid)).toEqual(["bob", "cat"]);
+			expect((await store.listUsers("app1", { ...page, uids: ["cat", "ann"] })).items.map((u) => u.uid)).toEqual([
+				"ann",
+				"cat",
+			]);
+			expect(await store.listUsers("app1", { ...page, uids: [] })).toEqual({ items: [], total: 0 });
+		});
+
+		test("deletePresence removes the row and sets lastActiveAt, never backwards", async () => {
+			await store.beatPresenceNode("n1", T);
+			await store.insertPresence("app1", "ann", "n1", T);
+			await store.deletePresence("app1", "ann", "n1", T + 5_000);
+			expect(await store.listOnlineUids("app1", ["ann"], ALIVE)).toEqual([]);
+			expect((await store.getUser("app1", "ann"))?.lastActiveAt).toBe(T + 5_000);
+			await store.deletePresence("app1", "ann", "n1", T + 1_000);
+			expect((await store.getUser("app1", "ann"))?.lastActiveAt).toBe(T + 5_000);
+		});
+
+		test("prunePresenceNodes removes stale nodes (lastActiveAt = their last beat) and the node named", async () => {
+			await store.beatPresenceNode("dead", T - 20_000);
+			await store.beatPresenceNode("live", T);
+			await store.beatPresenceNode("leaving", T);
+			await store.insertPresence("app1", "ann", "dead", T - 30_000);
+			await store.insertPresence("app1", "bob", "live", T);
+			await store.insertPresence("app1", "cat", "leaving", T);
+			await store.insertPresence("app1", "cat", "never-beat", T);
+			expect(await store.prunePresenceNodes(T - 15_000, T + 1, { nodeId: "leaving" })).toBe(3);
+			expect((await store.getUser("app1", "ann"))?.lastActiveAt).toBe(T - 20_000);
+			expect((await store.getUser("app1", "cat"))?.lastActiveAt).toBe(T + 1);
+			expect((await store.getUser("app1", "bob"))?.lastActiveAt).toBeNull();
+			expect(await store.listOnlineUids("app1", ["ann", "bob", "cat"], ALIVE)).toEqual(["bob"]);
+			// The pruned node comes back: its first beat says so, so it can put its rows back.
+			expect(await store.beatPresenceNode("dead", T + 2)).toBe(false);
+			expect(await store.prunePresenceNodes(T - 15_000, T + 3)).toBe(0);
+		});
+	});
+
 	describe("values PostgreSQL cannot hold", () => {
 		// PostgreSQL text cannot contain U+0000 and errors on it; SQLite accepts it. Lookups must simply find nothing.
 		const NUL = "x\u0000y";

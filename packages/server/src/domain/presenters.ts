@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, AppRecord, AuthTokenRecord, UserRecord } from "../store/store.ts";
+import type { ApiKeyRecord, AppRecord, AuthTokenRecord, ClientUserField, UserRecord } from "../store/store.ts";
 import { toUnixSeconds } from "./clock.ts";
 import { maskCredential } from "./secrets.ts";
 
@@ -28,6 +28,33 @@ export function presentUser(user: UserRecord, options: PresentUserOptions = {}):
 		...(user.isSample && { isSampleUser: true }),
 		...(options.authToken !== undefined && { authToken: options.authToken }),
 	};
+}
+
+/** What every client view of a user has, whatever the app's `clientUserFields`. */
+const ALWAYS_CLIENT_VISIBLE: ReadonlySet<string> = new Set(["uid", "name", "status", "role"]);
+
+/**
+ * A user as another logged-in user sees them (issue 14): the REST shape cut to `fields`, and never the
+ * `@private` part of `metadata`, `deactivatedAt` or `isSampleUser`.
+ */
+export function presentClientUser(
+	user: UserRecord,
+	fields: readonly ClientUserField[],
+	options: Pick<PresentUserOptions, "withTags" | "status"> = {},
+): Record<string, unknown> {
+	const visible = new Set<string>([...ALWAYS_CLIENT_VISIBLE, ...fields]);
+	const full = presentUser(user, options);
+	const shown: Record<string, unknown> = {};
+	for (const [field, value] of Object.entries(full)) {
+		if (!visible.has(field)) continue;
+		if (field === "metadata") {
+			const { "@private": _private, ...rest } = value as Record<string, unknown>;
+			if (Object.keys(rest).length > 0) shown.metadata = rest;
+			continue;
+		}
+		shown[field] = value;
+	}
+	return shown;
 }
 
 /** A token; `plaintext` only at creation, otherwise its id and a mask stand in for the value. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Page, UserQuery, UserRecord } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError, uidNotFound } from "./errors.ts";
+import { getPresence, type PresenceStatus, presenceAliveSince, type UsersWithPresence } from "./presence.ts";
 import { assertUserQuota } from "./quotas.ts";
 import { parseInput } from "./validation.ts";
 
@@ -117,6 +118,39 @@ export async function getActiveUser(deps: DomainDeps, appId: string, uid: string
 
 export async function listUsers(deps: DomainDeps, appId: string, query: UserQuery): Promise<Page<UserRecord>> {
 	return await deps.store.listUsers(appId, query);
+}
+
+/**
+ * A page of users with each one's presence, keeping only users of `status` when given: two index reads for the
+ * page and its total, one for the presence of the page (none when the filter already decided it).
+ *
+ * @example
+ * const page = await listUsersWithPresence(deps, appId, query, { status: "online" });
+ */
+export async function listUsersWithPresence(
+	deps: DomainDeps,
+	appId: string,
+	query: UserQuery,
+	options: { status?: PresenceStatus } = {},
+): Promise<UsersWithPresence> {
+	const filter = options.status;
+	const filtered = filter ? { ...query, presence: { status: filter, aliveSince: presenceAliveSince(deps) } } : query;
+	const page = await deps.store.listUsers(appId, filtered);
+	const status = filter
+		? new Map(page.items.map((user) => [user.uid, filter]))
+		: await getPresence(deps, appId, page.items);
+	return { ...page, status };
+}
+
+/** Like getActiveUser, with the user's presence. */
+export async function getActiveUserWithPresence(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+): Promise<{ user: UserRecord; status: PresenceStatus }> {
+	const user = await getActiveUser(deps, appId, uid);
+	const status = (await getPresence(deps, appId, [user])).get(user.uid) ?? "offline";
+	return { user, status };
 }
 
 /**

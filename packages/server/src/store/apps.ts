@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { DialectName } from "./dialects.ts";
 import { apiKeyToRow, appFromRow, appToRow, userToRow } from "./rows.ts";
-import type { ApiKeyRecord, AppRecord, DeletedAppCounts, UserRecord } from "./store.ts";
+import type { ApiKeyRecord, AppRecord, ClientUserField, DeletedAppCounts, UserRecord } from "./store.ts";
 import type { Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
 
@@ -69,4 +69,18 @@ export async function deleteApp(trx: Transaction<Tables>, id: string): Promise<D
 		authTokens: Number(tokens.numDeletedRows),
 		apiKeys: Number(keys.numDeletedRows),
 	};
+}
+
+export async function setAppClientUserFields(
+	db: Kysely<Tables>,
+	id: string,
+	fields: ClientUserField[] | null,
+): Promise<AppRecord | null> {
+	if (holdsNul(id)) return null;
+	const result = await db
+		.updateTable("apps")
+		.set({ client_user_fields: fields === null ? null : JSON.stringify(fields) })
+		.where("id", "=", id)
+		.executeTakeFirst();
+	return result.numUpdatedRows > 0n ? await getApp(db, id) : null;
 }

@@ -5,12 +5,14 @@ import * as authTokens from "./auth-tokens.ts";
 import { createDatabase, type DialectName, type StoreLocation } from "./dialects.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import * as operators from "./operators.ts";
+import * as presence from "./presence.ts";
 import type {
 	ApiKeyQuery,
 	ApiKeyRecord,
 	AppRecord,
 	AuthTokenPatch,
 	AuthTokenRecord,
+	ClientUserField,
 	DeletedAppCounts,
 	KeyScope,
 	OperatorRecord,
@@ -114,6 +116,10 @@ export class KyselyStore implements Store {
 
 	async renameApp(id: string, name: string): Promise<AppRecord | null> {
 		return await this.write((db) => apps.renameApp(db, id, name));
+	}
+
+	async setAppClientUserFields(id: string, fields: ClientUserField[] | null): Promise<AppRecord | null> {
+		return await this.write((db) => apps.setAppClientUserFields(db, id, fields));
 	}
 
 	async deleteApp(id: string): Promise<DeletedAppCounts | null> {
@@ -221,6 +227,28 @@ export class KyselyStore implements Store {
 
 	async countAppAuthTokens(appId: string): Promise<number> {
 		return await authTokens.countAppAuthTokens(this.db, appId);
+	}
+
+	// ---- Presence (issue 14) ----
+
+	async beatPresenceNode(nodeId: string, now: number): Promise<boolean> {
+		return await this.atomically((trx) => presence.beatPresenceNode(trx, nodeId, now));
+	}
+
+	async insertPresence(appId: string, uid: string, nodeId: string, now: number): Promise<void> {
+		await this.write((db) => presence.insertPresence(db, appId, uid, nodeId, now));
+	}
+
+	async deletePresence(appId: string, uid: string, nodeId: string, now: number): Promise<void> {
+		await this.atomically((trx) => presence.deletePresence(trx, appId, uid, nodeId, now));
+	}
+
+	async prunePresenceNodes(staleBefore: number, now: number, options: { nodeId?: string } = {}): Promise<number> {
+		return await this.atomically((trx) => presence.prunePresenceNodes(trx, staleBefore, now, options.nodeId));
+	}
+
+	async listOnlineUids(appId: string, uids: string[], aliveSince: number): Promise<string[]> {
+		return await presence.listOnlineUids(this.db, appId, uids, aliveSince);
 	}
 
 	// ---- Dashboard (issue 8): operators, their sessions, setup tokens, login failures ----

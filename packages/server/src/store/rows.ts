@@ -3,6 +3,7 @@ import type {
 	ApiKeyRecord,
 	AppRecord,
 	AuthTokenRecord,
+	ClientUserField,
 	KeyScope,
 	OperatorRecord,
 	OperatorSessionRecord,
@@ -41,11 +42,22 @@ export function appFromRow(row: Selectable<AppsTable>): AppRecord {
 		region: row.region,
 		jwtSecret: row.jwt_secret,
 		createdAt: toNumber(row.created_at),
+		// Absent, not null, when the app keeps the default: most apps, and what callers compare against.
+		...(row.client_user_fields !== null && {
+			clientUserFields: JSON.parse(row.client_user_fields) as ClientUserField[],
+		}),
 	};
 }
 
 export function appToRow(app: AppRecord): AppsTable {
-	return { id: app.id, name: app.name, region: app.region, jwt_secret: app.jwtSecret, created_at: app.createdAt };
+	return {
+		id: app.id,
+		name: app.name,
+		region: app.region,
+		jwt_secret: app.jwtSecret,
+		created_at: app.createdAt,
+		client_user_fields: app.clientUserFields === undefined ? null : JSON.stringify(app.clientUserFields),
+	};
 }
 
 export function apiKeyFromRow(row: Selectable<ApiKeysTable>): ApiKeyRecord {

@@ -5,6 +5,17 @@
 
 export type KeyScope = "fullAccess" | "authOnly";
 
+/** The optional user fields an app may show to its clients (issue 14); uid, name, status and role always show. */
+export type ClientUserField =
+	| "avatar"
+	| "link"
+	| "metadata"
+	| "statusMessage"
+	| "createdAt"
+	| "updatedAt"
+	| "tags"
+	| "lastActiveAt";
+
 export interface AppRecord {
 	id: string;
 	name: string;
@@ -12,6 +23,8 @@ export interface AppRecord {
 	/** HMAC secret for this app's realtime JWTs; kept in the database so every node signs alike. */
 	jwtSecret: string;
 	createdAt: number;
+	/** The user fields this app's clients may read; absent means the default (domain/client-user-fields.ts). */
+	clientUserFields?: ClientUserField[];
 }
 
 /** What deleting an app removed with it. */
@@ -77,7 +90,14 @@ export interface UserQuery extends PageRequest {
 	searchIn: Array<"uid" | "name">;
 	roles?: string[];
 	tags?: string[];
+	/** Only these uids (already folded to lower case). */
+	uids?: string[];
 	deactivated: "exclude" | "include" | "only";
+	/**
+	 * Only users online (or offline): online means a presence row on a node whose heartbeat is at or after
+	 * `aliveSince` (domain/presence.ts).
+	 */
+	presence?: { status: "online" | "offline"; aliveSince: number };
 }
 
 export interface ApiKeyQuery extends PageRequest {
@@ -150,6 +170,8 @@ export interface Store {
 	listApps(): Promise<AppRecord[]>;
 	/** Sets the app's name; null when there is no such app. */
 	renameApp(id: string, name: string): Promise<AppRecord | null>;
+	/** Sets the app's client-visible user fields (null: the default); null when there is no such app. */
+	setAppClientUserFields(id: string, fields: ClientUserField[] | null): Promise<AppRecord | null>;
 	/**
 	 * Deletes the app with every user, auth token and API key of it, in one transaction; how many of each went,
 	 * or null when there is no such app.
@@ -200,6 +222,29 @@ export interface Store {
 	 * sockets after a missed notification or a revocation made by another process.
 	 */
 	findExistingAuthTokenIds(ids: string[]): Promise<string[]>;
+
+	// ---- Presence (issue 14): which users hold a live authenticated socket on some node ----
+
+	/**
+	 * Records that node `nodeId` is alive at `now`. False when the node had no row: its first beat, or another node
+	 * pruned it as crashed (then its presence rows are gone and the node must insert them again).
+	 */
+	beatPresenceNode(nodeId: string, now: number): Promise<boolean>;
+	/** Marks the user present on the node (idempotent). */
+	insertPresence(appId: string, uid: string, nodeId: string, now: number): Promise<void>;
+	/**
+	 * The node's last socket of the user closed: deletes the row and sets the user's `lastActiveAt` to `now`,
+	 * in one transaction.
+	 */
+	deletePresence(appId: string, uid: string, nodeId: string, now: number): Promise<void>;
+	/**
+	 * Deletes the nodes whose heartbeat is older than `staleBefore` (crashed) and, with them, `nodeId` itself
+	 * when given (a clean shutdown), with their presence rows; each user who was present there gets `lastActiveAt`
+	 * set to that node's last heartbeat (or `now` for `nodeId`) unless it is already later. How many rows went.
+	 */
+	prunePresenceNodes(staleBefore: number, now: number, options?: { nodeId?: string }): Promise<number>;
+	/** Which of these uids are online: present on a node whose heartbeat is at or after `aliveSince`. */
+	listOnlineUids(appId: string, uids: string[], aliveSince: number): Promise<string[]>;
 
 	// ---- Dashboard (issue 8): operators, their sessions, the setup link, login-failure counters ----
 

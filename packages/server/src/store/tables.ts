@@ -9,6 +9,8 @@ export interface AppsTable {
 	region: string;
 	jwt_secret: string;
 	created_at: Int;
+	/** JSON array of ClientUserField; null for the default (migration 0005). */
+	client_user_fields: string | null;
 }
 
 export interface ApiKeysTable {
@@ -84,6 +86,20 @@ export interface SignInCountersTable {
 	window_started_at: Int;
 }
 
+// Presence (issue 14, migration 0005).
+
+export interface PresenceNodesTable {
+	node_id: string;
+	heartbeat_at: Int;
+}
+
+export interface PresenceTable {
+	app_id: string;
+	uid: string;
+	node_id: string;
+	connected_at: Int;
+}
+
 /** Every table, as Kysely types the database. */
 export interface Tables {
 	apps: AppsTable;
@@ -94,5 +110,7 @@ export interface Tables {
 	operator_sessions: OperatorSessionsTable;
 	setup_tokens: SetupTokensTable;
 	sign_in_counters: SignInCountersTable;
+	presence_nodes: PresenceNodesTable;
+	presence: PresenceTable;
 	kysely_migration: { name: string; timestamp: Generated<string> };
 }

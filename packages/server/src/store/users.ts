@@ -1,4 +1,5 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql, type Transaction } from "kysely";
+import { isOnline } from "./presence.ts";
 import { toNumber, userFromRow, userToRow } from "./rows.ts";
 import type { Page, UserPatch, UserQuery, UserRecord } from "./store.ts";
 import type { Tables } from "./tables.ts";
@@ -27,7 +28,8 @@ export async function getUser(db: Kysely<Tables>, appId: string, uid: string): P
 }
 
 export async function listUsers(db: Kysely<Tables>, appId: string, query: UserQuery): Promise<Page<UserRecord>> {
-	if (holdsNul(appId, query.searchKey, ...(query.tags ?? []), ...(query.roles ?? []))) return { items: [], total: 0 };
+	const values = [query.searchKey, ...(query.tags ?? []), ...(query.roles ?? []), ...(query.uids ?? [])];
+	if (holdsNul(appId, ...values) || query.uids?.length === 0) return { items: [], total: 0 };
 	const where = (eb: ExpressionBuilder<Tables, "users">): Expression<SqlBool> => {
 		const parts: Expression<SqlBool>[] = [eb("app_id", "=", appId)];
 		if (query.deactivated === "exclude") parts.push(eb("deactivated_at", "is", null));
@@ -42,6 +44,11 @@ export async function listUsers(db: Kysely<Tables>, appId: string, query: UserQu
 			parts.push(eb.or(fields));
 		}
 		if (query.roles && query.roles.length > 0) parts.push(eb("role", "in", query.roles));
+		if (query.uids) parts.push(eb("uid", "in", query.uids));
+		if (query.presence) {
+			const online = isOnline(eb, query.presence.aliveSince);
+			parts.push(query.presence.status === "online" ? online : eb.not(online));
+		}
 		// lower() on both sides: LIKE is case-insensitive on SQLite but not on PostgreSQL, and tags keep their case.
 		for (const tag of query.tags ?? []) {
 			const pattern = `%${escapeLike(JSON.stringify(tag.toLowerCase()))}%`;

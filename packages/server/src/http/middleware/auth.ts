@@ -4,7 +4,7 @@ import { findApp, getApp } from "../../domain/apps.ts";
 import { verifyAuthToken } from "../../domain/auth-tokens.ts";
 import { authTokenNotFound, LatchkeyError } from "../../domain/errors.ts";
 import { normalizeUid } from "../../domain/users.ts";
-import type { ApiKeyRecord, KeyScope } from "../../store/store.ts";
+import type { ApiKeyRecord, KeyScope, Session } from "../../store/store.ts";
 import type { AppDeps } from "../../web/deps.ts";
 import { RateLimits } from "../../web/rate-limits.ts";
 import type { Env } from "../context.ts";
@@ -68,6 +68,26 @@ export function requireSession(deps: AppDeps): MiddlewareHandler<Env> {
 		c.set("authToken", presented);
 		await next();
 	};
+}
+
+/**
+ * Requires either an `apikey` header of this app with one of the scopes (an admin read, as requireApiKey) or, when
+ * no key is sent, an `authtoken` header naming a live session of this app (a client read, as requireSession).
+ * A wrong key or token counts as a failure of the client's address either way. With neither header the answer is
+ * `AUTH_ERR_EMPTY_APIKEY`, as before tokens were accepted. `readingSession(c)` tells the route which one it got.
+ */
+export function requireApiKeyOrSession(deps: AppDeps, scopes: readonly KeyScope[]): MiddlewareHandler<Env> {
+	const byKey = requireApiKey(deps, scopes);
+	const bySession = requireSession(deps);
+	return async (c, next) => {
+		if (!c.req.header("apikey")?.trim() && c.req.header("authtoken")?.trim()) return await bySession(c, next);
+		return await byKey(c, next);
+	};
+}
+
+/** The session a route behind requireApiKeyOrSession was called with; null when it was an API key. */
+export function readingSession(c: Context<Env>): Session | null {
+	return (c.get("apiKey") as ApiKeyRecord | undefined) === undefined ? c.get("session") : null;
 }
 
 /**

@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import { createAuthToken } from "../../domain/auth-tokens.ts";
-import { presentPagination, presentUser } from "../../domain/presenters.ts";
+import { getClientUserFields } from "../../domain/client-user-fields.ts";
+import type { PresenceStatus } from "../../domain/presence.ts";
+import { presentClientUser, presentPagination, presentUser } from "../../domain/presenters.ts";
 import {
 	createUser,
 	deactivateUsers,
 	deleteUser,
-	getActiveUser,
-	listUsers,
+	getActiveUserWithPresence,
+	listUsersWithPresence,
+	normalizeUid,
 	reactivateUsers,
 	updateUser,
 } from "../../domain/users.ts";
@@ -15,11 +18,26 @@ import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
-import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import {
+	AUTH_OR_FULL,
+	FULL_ACCESS,
+	readingSession,
+	requireApiKey,
+	requireApiKeyOrSession,
+} from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parseBooleanParam, parseListParam, parsePageParams } from "../query.ts";
 
 export const MAX_USERS_PER_PAGE = 1000;
+/** A client's page (the SDK's UsersRequest allows at most 100 too). */
+export const MAX_CLIENT_USERS_PER_PAGE = 100;
+
+/** The SDK sends `available` for CometChat.USER_STATUS.ONLINE and `offline` for OFFLINE; anything else: no filter. */
+function parseStatusParam(value: string | undefined): PresenceStatus | null {
+	if (value === "available" || value === "online") return "online";
+	if (value === "offline") return "offline";
+	return null;
+}
 
 export function usersRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
@@ -33,16 +51,16 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 		return token ? c.json({ data }, 200, NO_STORE) : c.json({ data });
 	});
 
-	router.get("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const page = parsePageParams((name) => c.req.query(name), MAX_USERS_PER_PAGE);
-		const searchIn = parseListParam("searchIn", c.req.queries("searchIn") ?? c.req.queries("searchIn[]"))?.filter(
-			(field): field is "uid" | "name" => field === "uid" || field === "name",
-		);
-		const role = c.req.query("role");
-		const roles = parseListParam("roles", c.req.queries("roles") ?? c.req.queries("roles[]"));
-		const onlyDeactivated = parseBooleanParam(c.req.query("onlyDeactivated"));
-		const withDeactivated = parseBooleanParam(c.req.query("withDeactivated"));
-		const status = c.req.query("status");
+	// An API key reads every user and field; a logged-in client (the SDK's UsersRequest) reads active users only,
+	// with the fields its app shows to clients (docs/api.md "GET /users").
+	router.get("/users", requireApiKeyOrSession(deps, FULL_ACCESS), async (c) => {
+		const session = readingSession(c);
+		const page = parsePageParams((name) => c.req.query(name), session ? MAX_CLIENT_USERS_PER_PAGE : MAX_USERS_PER_PAGE);
+		const list = (name: string): string[] | undefined =>
+			parseListParam(name, c.req.queries(name) ?? c.req.queries(`${name}[]`));
+		const searchIn = list("searchIn")?.filter((field): field is "uid" | "name" => field === "uid" || field === "name");
+		const onlyDeactivated = !session && parseBooleanParam(c.req.query("onlyDeactivated"));
+		const withDeactivated = !session && parseBooleanParam(c.req.query("withDeactivated"));
 		const query: UserQuery = {
 			limit: page.limit,
 			offset: page.offset,
@@ -51,15 +69,24 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 		};
 		const searchKey = c.req.query("searchKey");
 		if (searchKey) query.searchKey = searchKey;
-		const allRoles = [...(role ? [role.toLowerCase()] : []), ...(roles ?? []).map((r) => r.toLowerCase())];
+		const role = c.req.query("role");
+		const allRoles = [...(role ? [role] : []), ...(list("roles") ?? [])].map((r) => r.toLowerCase());
 		if (allRoles.length > 0) query.roles = allRoles;
-		const tags = parseListParam("tags", c.req.queries("tags") ?? c.req.queries("tags[]"));
+		const tags = list("tags");
 		if (tags) query.tags = tags;
-		// Presence is not tracked over REST: every user is "offline", so asking for "available" finds none.
-		const result = status === "available" ? { items: [], total: 0 } : await listUsers(deps, c.get("app").id, query);
+		const uids = list("uids");
+		// A uid that can never exist matches nobody rather than failing the list.
+		if (uids) query.uids = uids.map((uid) => normalizeUid(uid) ?? "").filter(Boolean);
+		const status = parseStatusParam(c.req.query("status"));
+		const appId = c.get("app").id;
+		const result = await listUsersWithPresence(deps, appId, query, status ? { status } : {});
 		const withTags = parseBooleanParam(c.req.query("withTags"));
+		const fields = session ? getClientUserFields(c.get("app")) : null;
 		return c.json({
-			data: result.items.map((user) => presentUser(user, { withTags })),
+			data: result.items.map((user) => {
+				const options = { withTags, status: result.status.get(user.uid) ?? "offline" };
+				return fields ? presentClientUser(user, fields, options) : presentUser(user, options);
+			}),
 			meta: { pagination: presentPagination(result.total, result.items.length, page.perPage, page.page) },
 		});
 	});
@@ -75,9 +102,12 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 	});
 	refuseOtherMethods(router, "/users", ["GET", "POST", "PUT", "DELETE"]);
 
-	router.get("/users/:uid", requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const user = await getActiveUser(deps, c.get("app").id, c.req.param("uid"));
-		return c.json({ data: presentUser(user) });
+	router.get("/users/:uid", requireApiKeyOrSession(deps, FULL_ACCESS), async (c) => {
+		const { user, status } = await getActiveUserWithPresence(deps, c.get("app").id, c.req.param("uid"));
+		const data = readingSession(c)
+			? presentClientUser(user, getClientUserFields(c.get("app")), { status })
+			: presentUser(user, { status });
+		return c.json({ data });
 	});
 
 	router.put("/users/:uid", requireApiKey(deps, AUTH_OR_FULL), async (c) => {

@@ -3,6 +3,7 @@ import * as init from "./0001-init.ts";
 import * as dashboard from "./0002-dashboard.ts";
 import * as signInCounters from "./0003-sign-in-counters.ts";
 import * as rateLimits from "./0004-rate-limits.ts";
+import * as presence from "./0005-presence.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0002-dashboard": dashboard,
 	"0003-sign-in-counters": signInCounters,
 	"0004-rate-limits": rateLimits,
+	"0005-presence": presence,
 };
