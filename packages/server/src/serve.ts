@@ -11,6 +11,11 @@ import { parsePublicEndpoint } from "./domain/me.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
+import {
+	createPresenceTracker,
+	type PresenceTracker,
+	type PresenceTrackerOptions,
+} from "./realtime/presence-tracker.ts";
 import { poolUse } from "./store/dialects.ts";
 import type { KyselyStore } from "./store/kysely-store.ts";
 import type { Store } from "./store/store.ts";
@@ -28,6 +33,8 @@ export interface RunningServer {
 	bus: EventBus;
 	/** The read path's caches over the store (what the domain of this server reads through). */
 	cache: ReadCache;
+	/** This node's presence: its users with a live authenticated socket, kept in the store (issue 14). */
+	presence: PresenceTracker;
 	/** This node's rate limits (the REST API's and the realtime hub's). */
 	rateLimits: RateLimits;
 	/**
@@ -51,6 +58,8 @@ export interface ServeDeps {
 	 * deployment of several nodes (store/rate-limit-counters.ts). This node's memory when absent.
 	 */
 	sharedLimiter?: SharedLimiterFactory;
+	/** The presence heartbeat (tests turn its timer off and beat by hand) and this node's id; defaults otherwise. */
+	presence?: PresenceTrackerOptions;
 }
 
 /** Binds HTTP, or HTTPS when TLS files are configured, serves the app, and the realtime socket on the same port. */
@@ -91,8 +100,12 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		},
 	});
 	const limits = deps.config.connections;
+	const presence = createPresenceTracker(deps.store, deps.clock, {
+		onError: (error) => deps.logger.error({ err: error }, "presence write failed"),
+		...deps.presence,
+	});
 	const hub = createRealtimeHub(
-		{ domain, logger: deps.logger, bus },
+		{ domain, logger: deps.logger, bus, presence },
 		{
 			maxUnauthenticatedSocketsPerIP: limits.maxUnauthenticatedSocketsPerIP,
 			maxUnauthenticatedSockets: limits.maxUnauthenticatedSockets,
@@ -129,6 +142,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		created.once("error", reject);
 	}).catch(async (error: unknown) => {
 		await hub.close();
+		await presence.close();
 		await cache.close();
 		if (ownBus) await bus.close();
 		throw error;
@@ -143,9 +157,12 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		hub,
 		bus,
 		cache,
+		presence,
 		rateLimits,
 		async close(): Promise<void> {
 			await hub.close();
+			// The node's users go offline now rather than when its heartbeat goes stale.
+			await presence.close();
 			await new Promise<void>((resolve, reject) => {
 				server.close((error) => (error ? reject(error) : resolve()));
 				// Idle keep-alive connections would otherwise hold close() open until they time out.

@@ -32,6 +32,7 @@ import {
 	peekRealtimeClaims,
 	readAuthFrame,
 } from "./frames.ts";
+import type { PresenceSink } from "./presence-tracker.ts";
 import { type LiveSocket, SocketRegistry } from "./socket-registry.ts";
 
 /** Schedules `callback` after `ms`; returns the function that cancels it. Tests inject one they fire by hand. */
@@ -84,6 +85,11 @@ export interface RealtimeHubDeps {
 	 * sockets, and a `resync` (events may have been missed) re-checks every live socket against the store.
 	 */
 	bus?: EventBus;
+	/**
+	 * Told of every socket that authenticates and of every authenticated socket that goes (presence, issue 14). The
+	 * "200 OK" waits until the user reads online.
+	 */
+	presence?: PresenceSink;
 }
 
 /** This node's realtime endpoint: accepts the SDK's socket, keeps it alive, closes it when its session dies. */
@@ -180,11 +186,19 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		socket.close(code, reason);
 	}
 
+	/** Takes a socket out of the registry; an authenticated one stops counting for presence (once). */
+	function forget(entry: LiveSocket): void {
+		registry.remove(entry);
+		if (!entry.authenticated) return;
+		entry.authenticated = false;
+		deps.presence?.disconnected(entry.appId, entry.uid);
+	}
+
 	function closeEntries(entries: Iterable<LiveSocket>, reason: RevocationReason): number {
 		let closed = 0;
 		for (const entry of entries) {
 			// Out of the registry at once, so liveTokenIds() and a second revocation no longer see it.
-			registry.remove(entry);
+			forget(entry);
 			closeSocket(entry.socket, CLOSE_SESSION_REVOKED, reason);
 			closed += 1;
 		}
@@ -213,7 +227,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 		// Indexed before verification: a token revoked while we look it up still closes this socket.
 		const entry: LiveSocket = { socket, ...claims, authenticated: false };
 		registry.add(entry);
-		socket.once("close", () => registry.remove(entry));
+		socket.once("close", () => forget(entry));
 		let session: Awaited<ReturnType<typeof verifyRealtimeJWT>>;
 		try {
 			session = await verifyRealtimeJWT(deps.domain, auth.jwt);
@@ -243,7 +257,11 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 			return closeSocket(socket, CLOSE_TOO_MANY_SOCKETS, CLOSE_REASON_TOO_MANY_SOCKETS);
 		}
 		entry.authenticated = true;
+		const online = deps.presence?.connected(entry.appId, entry.uid);
 		onAccepted();
+		// A failed presence write is logged by the tracker; the session itself is fine, so the socket is accepted.
+		if (online) await online;
+		if (socket.readyState !== socket.OPEN) return;
 		socket.send(encodeAuthAccepted({ appId: session.token.appId, sender: session.user.uid, deviceId: auth.deviceId }));
 	}
 
@@ -412,7 +430,7 @@ export function createRealtimeHub(deps: RealtimeHubDeps, options: RealtimeHubOpt
 					closeSocket(socket, CLOSE_GOING_AWAY, CLOSE_REASON_GOING_AWAY);
 				}
 			});
-			for (const entry of registry.listAll()) registry.remove(entry);
+			for (const entry of registry.listAll()) forget(entry);
 			await new Promise<void>((resolve) => wss.close(() => resolve()));
 		},
 	};
