@@ -1,4 +1,4 @@
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ConfigError, readConfig } from "./config.ts";
 
 test("readConfig() leaves the cache sizes to their defaults unless they are set", () => {
@@ -138,4 +138,54 @@ test("readConfig() leaves metrics off unless LATCHKEY_METRICS_TOKEN names a toke
 			),
 		);
 	}
+});
+
+describe("the Management API's key and secret (issue 13 item 7)", () => {
+	const KEY = "mgmt-key-1";
+	const SECRET = "0123456789abcdef0123456789abcdef";
+	const SECRET_RULE =
+		"LATCHKEY_MANAGEMENT_SECRET must be 32 to 512 printable characters without spaces, at least 10 of them different (e.g. openssl rand -hex 32)";
+
+	test("readConfig() leaves the Management API off unless both are set", () => {
+		expect(readConfig({}, "/tmp").management).toBeNull();
+		expect(readConfig({ LATCHKEY_MANAGEMENT_KEY: "", LATCHKEY_MANAGEMENT_SECRET: "" }, "/tmp").management).toBeNull();
+		expect(readConfig({ LATCHKEY_MANAGEMENT_KEY: KEY, LATCHKEY_MANAGEMENT_SECRET: SECRET }, "/tmp").management).toEqual(
+			{ key: KEY, secret: SECRET },
+		);
+	});
+
+	test("readConfig() refuses one without the other", () => {
+		const together = new ConfigError("LATCHKEY_MANAGEMENT_KEY and LATCHKEY_MANAGEMENT_SECRET must be set together");
+		expect(() => readConfig({ LATCHKEY_MANAGEMENT_KEY: KEY }, "/tmp")).toThrow(together);
+		expect(() => readConfig({ LATCHKEY_MANAGEMENT_SECRET: SECRET }, "/tmp")).toThrow(together);
+		expect(() => readConfig({ LATCHKEY_MANAGEMENT_KEY: KEY, LATCHKEY_MANAGEMENT_SECRET: "" }, "/tmp")).toThrow(
+			together,
+		);
+	});
+
+	test("readConfig() refuses a weak secret: short, spaced, too long, or few distinct characters", () => {
+		for (const weak of [
+			"0123456789abcdef0123456789abcde",
+			"0123456789abcdef 0123456789abcdef",
+			`${"0123456789abcdef".repeat(32)}0`,
+			"ab".repeat(32),
+			"012345678".repeat(4),
+		]) {
+			expect(() => readConfig({ LATCHKEY_MANAGEMENT_KEY: KEY, LATCHKEY_MANAGEMENT_SECRET: weak }, "/tmp")).toThrow(
+				new ConfigError(SECRET_RULE),
+			);
+		}
+	});
+
+	test("readConfig() refuses a bad key, and a secret that contains the key", () => {
+		const keyRule = new ConfigError("LATCHKEY_MANAGEMENT_KEY must be 8 to 256 printable characters without spaces");
+		for (const bad of ["short", "has space", "k".repeat(257)]) {
+			expect(() => readConfig({ LATCHKEY_MANAGEMENT_KEY: bad, LATCHKEY_MANAGEMENT_SECRET: SECRET }, "/tmp")).toThrow(
+				keyRule,
+			);
+		}
+		expect(() =>
+			readConfig({ LATCHKEY_MANAGEMENT_KEY: "0123456789", LATCHKEY_MANAGEMENT_SECRET: SECRET }, "/tmp"),
+		).toThrow(new ConfigError("LATCHKEY_MANAGEMENT_SECRET must not contain LATCHKEY_MANAGEMENT_KEY"));
+	});
 });

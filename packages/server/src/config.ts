@@ -39,6 +39,17 @@ export interface Config {
 	rateLimits: RateLimitOptions;
 	/** LATCHKEY_METRICS_TOKEN: `/metrics` is served, to its bearer only, when set; null leaves metrics off. */
 	metricsToken: string | null;
+	/**
+	 * LATCHKEY_MANAGEMENT_KEY + LATCHKEY_MANAGEMENT_SECRET: the Management API (`/apps`) is served, to requests
+	 * carrying both, when both are set; null leaves it off.
+	 */
+	management: ManagementCredentials | null;
+}
+
+/** The server-wide `key` + `secret` pair of the Management API, as CometChat's `apimgmt` host takes them. */
+export interface ManagementCredentials {
+	key: string;
+	secret: string;
 }
 
 export interface ConnectionLimits {
@@ -111,6 +122,32 @@ function parseBoolean(name: string, value: string | undefined, fallback: boolean
 	if (normalized === "true" || normalized === "1") return true;
 	if (normalized === "false" || normalized === "0") return false;
 	throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}
+
+/** A secret of one or two repeated characters is long but guessable; random hex has 16 distinct. */
+const MIN_SECRET_DISTINCT_CHARACTERS = 10;
+
+/**
+ * The Management API's pair, or null when neither variable is set. Weak values stop start-up: the secret creates
+ * and deletes apps, so it must be long and varied enough that guessing it (already slowed by the failure budget per
+ * address) is hopeless.
+ */
+function parseManagementCredentials(key: string | undefined, secret: string | undefined): ManagementCredentials | null {
+	if (!key && !secret) return null;
+	if (!key || !secret) {
+		throw new ConfigError("LATCHKEY_MANAGEMENT_KEY and LATCHKEY_MANAGEMENT_SECRET must be set together");
+	}
+	if (!/^[\x21-\x7e]{8,256}$/.test(key)) {
+		throw new ConfigError("LATCHKEY_MANAGEMENT_KEY must be 8 to 256 printable characters without spaces");
+	}
+	if (!/^[\x21-\x7e]{32,512}$/.test(secret) || new Set(secret).size < MIN_SECRET_DISTINCT_CHARACTERS) {
+		throw new ConfigError(
+			`LATCHKEY_MANAGEMENT_SECRET must be 32 to 512 printable characters without spaces, at least ${MIN_SECRET_DISTINCT_CHARACTERS} of them different (e.g. openssl rand -hex 32)`,
+		);
+	}
+	if (secret.includes(key))
+		throw new ConfigError("LATCHKEY_MANAGEMENT_SECRET must not contain LATCHKEY_MANAGEMENT_KEY");
+	return Object.freeze({ key, secret });
 }
 
 function parseURL(name: string, value: string, protocols: string[]): string {
@@ -191,6 +228,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 			"LATCHKEY_METRICS_TOKEN must be 16 to 512 printable characters without spaces (e.g. openssl rand -hex 32)",
 		);
 	}
+	const management = parseManagementCredentials(env.LATCHKEY_MANAGEMENT_KEY, env.LATCHKEY_MANAGEMENT_SECRET);
 	return Object.freeze({
 		host,
 		port,
@@ -207,5 +245,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		quotas: Object.freeze(quotas),
 		rateLimits: Object.freeze(rateLimits),
 		metricsToken,
+		management,
 	});
 }

@@ -92,6 +92,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		rateLimits,
 		trustProxy: deps.config.trustProxy,
 		...(metrics && deps.config.metricsToken && { metrics: { registry: metrics, token: deps.config.metricsToken } }),
+		...(deps.config.management && { management: deps.config.management }),
 		dashboard: {
 			publicURL: deps.config.publicURL,
 			trustProxy: deps.config.trustProxy,

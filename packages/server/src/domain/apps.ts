@@ -147,3 +147,45 @@ export async function deleteApp(deps: DomainDeps, appId: string): Promise<Delete
 export async function listApps(deps: DomainDeps): Promise<AppRecord[]> {
 	return await deps.store.listApps();
 }
+
+/** CometChat's Management API: "The default value is 25 and the maximum value is 1000." */
+export const DEFAULT_APPS_PER_PAGE = 25;
+export const MAX_APPS_PER_PAGE = 1000;
+
+/** A whole number from 1 to `max`, also given as a query string's text; the REST lists' wording (http/query.ts). */
+function pageNumber(name: string, max: number) {
+	return z.coerce.number().refine((value) => Number.isInteger(value) && value >= 1 && value <= max, {
+		message: `The ${name} must be an integer between 1 and ${max}.`,
+	});
+}
+
+export const searchAppsSchema = z.object({
+	searchKey: z.string().max(100).optional(),
+	perPage: pageNumber("perPage", MAX_APPS_PER_PAGE).default(DEFAULT_APPS_PER_PAGE),
+	page: pageNumber("page", 1_000_000).default(1),
+});
+
+/** One page of apps, and how many match in all. */
+export interface AppPage {
+	apps: AppRecord[];
+	total: number;
+	perPage: number;
+	page: number;
+}
+
+/**
+ * One page of the apps, oldest first, optionally only those whose id or name contains `searchKey` (any case), as
+ * CometChat's `GET /apps` filters. Throws ERR_BAD_REQUEST for a bad `perPage` or `page`.
+ *
+ * @example
+ * const { apps, total } = await searchApps(deps, { searchKey: "prod", perPage: 10 });
+ */
+export async function searchApps(deps: DomainDeps, input: unknown): Promise<AppPage> {
+	const { searchKey, perPage, page } = parseInput(searchAppsSchema, input);
+	const needle = searchKey?.toLowerCase() ?? "";
+	// A deployment holds an operator's apps, not a tenant's users: filtering the whole list in memory is enough.
+	const matching = (await listApps(deps)).filter(
+		(app) => app.id.toLowerCase().includes(needle) || app.name.toLowerCase().includes(needle),
+	);
+	return { apps: matching.slice((page - 1) * perPage, page * perPage), total: matching.length, perPage, page };
+}

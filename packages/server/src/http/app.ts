@@ -5,6 +5,7 @@ import type { AppDeps } from "../web/deps.ts";
 import { RateLimits } from "../web/rate-limits.ts";
 import type { Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
+import { managementRoutes } from "./management/routes.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
@@ -78,6 +79,10 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 
 	app.get("/healthz", (c) => c.json({ data: { status: "ok" } }));
 	if (deps.metrics) app.get("/metrics", serveMetrics(deps.metrics.registry, deps.metrics.token));
+
+	// CometChat's Management API (`/apps`, as on its apimgmt host), with the server-wide key + secret; off unless
+	// configured, then answered before and without any appid.
+	if (deps.management) app.route("/", managementRoutes(deps, deps.management));
 
 	// The API's description is public: registered before the API, it is answered before the app id is looked up.
 	for (const prefix of ["/v3", "/v3.0"]) app.route(prefix, openAPIRoutes());

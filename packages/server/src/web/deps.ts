@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ManagementCredentials } from "../config.ts";
 import type { DomainDeps } from "../domain/deps.ts";
 import type { PublicEndpoint } from "../domain/me.ts";
 import type { PasswordHasher } from "../domain/operator-passwords.ts";
@@ -39,4 +40,9 @@ export interface AppDeps extends DomainDeps {
 	trustProxy?: boolean;
 	/** Prometheus metrics (LATCHKEY_METRICS_TOKEN): every request counted, `/metrics` served to the token's bearer. */
 	metrics?: { registry: Metrics; token: string };
+	/**
+	 * The Management API's `key` + `secret` (LATCHKEY_MANAGEMENT_KEY/_SECRET): `/apps` is served, to requests carrying
+	 * both, when set; absent, those paths answer 404 like any unknown path.
+	 */
+	management?: ManagementCredentials;
 }
