@@ -464,6 +464,10 @@ describe("every operation answers as documented", () => {
 		await doc("deleteUser", "DELETE", "/v3/users/ada", { key: rest, body: { permanent: true } });
 		await doc("deleteUser", "DELETE", "/v3/users/ada", { key: rest });
 
+		await doc("getSecuritySettings", "GET", "/v3/security", { key: rest });
+		await doc("updateSecuritySettings", "PUT", "/v3/security", { key: rest, body: { tokenIdleTimeoutSeconds: 3600 } });
+		await doc("updateSecuritySettings", "PUT", "/v3/security", { key: rest, body: { productionMode: "yes" } });
+
 		expect(OPERATIONS.map((operation) => operation.operationId).filter((id) => !checked.has(id))).toEqual([]);
 		expect(observed).toEqual([
 			"getHealth 200",
@@ -505,6 +509,9 @@ describe("every operation answers as documented", () => {
 			"reactivateUsers 400",
 			"deleteUser 200",
 			"deleteUser 404",
+			"getSecuritySettings 200",
+			"updateSecuritySettings 200",
+			"updateSecuritySettings 400",
 		]);
 	});
 

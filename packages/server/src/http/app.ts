@@ -17,6 +17,7 @@ import { openAPIRoutes } from "./openapi/routes.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { authTokensRoutes } from "./routes/auth-tokens.ts";
 import { meRoutes } from "./routes/me.ts";
+import { securityRoutes } from "./routes/security.ts";
 import { usersRoutes } from "./routes/users.ts";
 
 /** CometChat: "The API limit for the POST request length is 10 KB." */
@@ -93,6 +94,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	v3.route("/", authTokensRoutes(deps));
 	v3.route("/", apiKeysRoutes(deps));
 	v3.route("/", meRoutes(deps));
+	v3.route("/", securityRoutes(deps));
 	// The REST docs say /v3; the SDK says /v3.0. Both are the same API.
 	app.route("/v3", v3);
 	app.route("/v3.0", v3);

@@ -1,7 +1,14 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { DialectName } from "./dialects.ts";
 import { apiKeyToRow, appFromRow, appToRow, userToRow } from "./rows.ts";
-import type { ApiKeyRecord, AppRecord, ClientUserField, DeletedAppCounts, UserRecord } from "./store.ts";
+import type {
+	ApiKeyRecord,
+	AppRecord,
+	ClientUserField,
+	DeletedAppCounts,
+	StoredSecuritySettings,
+	UserRecord,
+} from "./store.ts";
 import type { Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
 
@@ -80,6 +87,20 @@ export async function setAppClientUserFields(
 	const result = await db
 		.updateTable("apps")
 		.set({ client_user_fields: fields === null ? null : JSON.stringify(fields) })
+		.where("id", "=", id)
+		.executeTakeFirst();
+	return result.numUpdatedRows > 0n ? await getApp(db, id) : null;
+}
+
+export async function setAppSecurity(
+	db: Kysely<Tables>,
+	id: string,
+	security: StoredSecuritySettings,
+): Promise<AppRecord | null> {
+	if (holdsNul(id)) return null;
+	const result = await db
+		.updateTable("apps")
+		.set({ security: JSON.stringify(security) })
 		.where("id", "=", id)
 		.executeTakeFirst();
 	return result.numUpdatedRows > 0n ? await getApp(db, id) : null;

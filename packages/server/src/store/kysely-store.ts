@@ -23,6 +23,7 @@ import type {
 	SetupTokenRecord,
 	SignInCount,
 	Store,
+	StoredSecuritySettings,
 	UserPatch,
 	UserQuery,
 	UserRecord,
@@ -120,6 +121,10 @@ export class KyselyStore implements Store {
 
 	async setAppClientUserFields(id: string, fields: ClientUserField[] | null): Promise<AppRecord | null> {
 		return await this.write((db) => apps.setAppClientUserFields(db, id, fields));
+	}
+
+	async setAppSecurity(id: string, security: StoredSecuritySettings): Promise<AppRecord | null> {
+		return await this.write((db) => apps.setAppSecurity(db, id, security));
 	}
 
 	async deleteApp(id: string): Promise<DeletedAppCounts | null> {

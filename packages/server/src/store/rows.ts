@@ -8,6 +8,7 @@ import type {
 	OperatorRecord,
 	OperatorSessionRecord,
 	SetupTokenRecord,
+	StoredSecuritySettings,
 	UserRecord,
 } from "./store.ts";
 import type {
@@ -46,6 +47,7 @@ export function appFromRow(row: Selectable<AppsTable>): AppRecord {
 		...(row.client_user_fields !== null && {
 			clientUserFields: JSON.parse(row.client_user_fields) as ClientUserField[],
 		}),
+		...(row.security !== null && { security: JSON.parse(row.security) as StoredSecuritySettings }),
 	};
 }
 
@@ -57,6 +59,7 @@ export function appToRow(app: AppRecord): AppsTable {
 		jwt_secret: app.jwtSecret,
 		created_at: app.createdAt,
 		client_user_fields: app.clientUserFields === undefined ? null : JSON.stringify(app.clientUserFields),
+		security: app.security === undefined ? null : JSON.stringify(app.security),
 	};
 }
 

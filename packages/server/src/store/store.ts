@@ -25,6 +25,22 @@ export interface AppRecord {
 	createdAt: number;
 	/** The user fields this app's clients may read; absent means the default (domain/client-user-fields.ts). */
 	clientUserFields?: ClientUserField[];
+	/** The security settings the app set explicitly (domain/security.ts fills in the rest); absent: all defaults. */
+	security?: StoredSecuritySettings;
+}
+
+/**
+ * Per-app security settings as stored: only what was set explicitly, so a default that changes later, or one
+ * implied by another setting (production mode disables Auth Key logins), still applies to the rest.
+ */
+export interface StoredSecuritySettings {
+	tokenIdleTimeoutSeconds?: number | null;
+	tokenMaxLifetimeSeconds?: number | null;
+	authKeyLogin?: "enabled" | "disabled" | "allowlist";
+	authKeyUidAllowlist?: string[];
+	authKeyOriginAllowlist?: string[];
+	productionMode?: boolean;
+	tokenStorage?: "hashed" | "retrievable";
 }
 
 /** What deleting an app removed with it. */
@@ -172,6 +188,8 @@ export interface Store {
 	renameApp(id: string, name: string): Promise<AppRecord | null>;
 	/** Sets the app's client-visible user fields (null: the default); null when there is no such app. */
 	setAppClientUserFields(id: string, fields: ClientUserField[] | null): Promise<AppRecord | null>;
+	/** Replaces the app's stored security settings; null when there is no such app. */
+	setAppSecurity(id: string, security: StoredSecuritySettings): Promise<AppRecord | null>;
 	/**
 	 * Deletes the app with every user, auth token and API key of it, in one transaction; how many of each went,
 	 * or null when there is no such app.

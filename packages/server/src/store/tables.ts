@@ -11,6 +11,8 @@ export interface AppsTable {
 	created_at: Int;
 	/** JSON array of ClientUserField; null for the default (migration 0005). */
 	client_user_fields: string | null;
+	/** JSON of the app's explicitly set security settings (domain/security.ts); null: all defaults. */
+	security: string | null;
 }
 
 export interface ApiKeysTable {

@@ -151,6 +151,7 @@ export function buildOpenAPIDocument(): Record<string, unknown> {
 			{ name: "Users" },
 			{ name: "Auth tokens" },
 			{ name: "API keys" },
+			{ name: "Security", description: "Per-app session controls (docs/security.md)." },
 			{ name: "Client", description: "The routes the official SDK calls with a user's auth token." },
 			{ name: "Service" },
 		],

@@ -26,7 +26,7 @@ export interface Operation {
 	/** CometChat's `{param}` style, below the `/v3` (or `/v3.0`) server. */
 	path: string;
 	operationId: string;
-	tag: "Users" | "Auth tokens" | "API keys" | "Client" | "Service";
+	tag: "Users" | "Auth tokens" | "API keys" | "Security" | "Client" | "Service";
 	summary: string;
 	description?: string;
 	auth: OperationAuth;
@@ -329,6 +329,32 @@ export const OPERATIONS: readonly Operation[] = [
 		needsApp: true,
 		response: "AcknowledgementAnswer",
 		errors: ["ERR_APIKEY_NOT_FOUND", "ERR_APIKEY_NO_SELF_ACTION"],
+	},
+	{
+		method: "get",
+		path: "/security",
+		operationId: "getSecuritySettings",
+		tag: "Security",
+		summary: "The app's security settings",
+		description:
+			"Token expiry, Auth Key guardrails, production mode and token storage; CometChat's behaviour by default.",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "SecuritySettingsAnswer",
+		errors: [],
+	},
+	{
+		method: "put",
+		path: "/security",
+		operationId: "updateSecuritySettings",
+		tag: "Security",
+		summary: "Change some of the app's security settings",
+		description: "Only the fields sent change; the answer is every setting in force. Unknown fields are 400.",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "UpdateSecurityBody", required: true },
+		response: "SecuritySettingsAnswer",
+		errors: ["ERR_BAD_REQUEST"],
 	},
 	{
 		method: "get",

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createApiKeySchema, updateApiKeySchema } from "../../domain/api-keys.ts";
 import { createAuthTokenSchema, updateAuthTokenSchema } from "../../domain/auth-tokens.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
+import { securitySettingsSchema } from "../../domain/security.ts";
 import {
 	createUserSchema,
 	deactivateUsersSchema,
@@ -94,6 +95,16 @@ const meSchema = userSchema.extend({
 	settings: settingsSchema,
 });
 
+const securitySchema = z.strictObject({
+	tokenIdleTimeoutSeconds: z.number().int().nullable(),
+	tokenMaxLifetimeSeconds: z.number().int().nullable(),
+	authKeyLogin: z.enum(["enabled", "disabled", "allowlist"]),
+	authKeyUidAllowlist: z.array(z.string()),
+	authKeyOriginAllowlist: z.array(z.string()),
+	productionMode: z.boolean(),
+	tokenStorage: z.enum(["hashed", "retrievable"]),
+});
+
 const acknowledgementSchema = z.strictObject({ success: z.literal(true), message: z.string() });
 
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
@@ -138,6 +149,7 @@ export const RESPONSE_SCHEMAS = {
 	SettingsAnswer: answerOf(settingsSchema),
 	AcknowledgementAnswer: answerOf(acknowledgementSchema),
 	UserSessionAnswer: answerOf(z.strictObject({ sessionId: z.string().max(200) })),
+	SecuritySettingsAnswer: answerOf(securitySchema),
 	HealthAnswer: answerOf(z.strictObject({ status: z.literal("ok") })),
 	OpenAPIDocument: z.record(z.string(), z.unknown()).meta({ description: "This document." }),
 } as const;
@@ -165,6 +177,7 @@ export const REQUEST_SCHEMAS = {
 	UpdateApiKeyBody: updateApiKeySchema,
 	// PUT /me: a body with any profile field is a profile update (role ignored), any other body a login.
 	UpdateMeBody: z.union([updateUserSchema.omit({ role: true }), createAuthTokenSchema]),
+	UpdateSecurityBody: securitySettingsSchema,
 	UserSessionBody: z.object({
 		sessionId: z.string().optional().meta({ description: "Echoed back, cut to 200 characters; not stored." }),
 	}),

@@ -4,6 +4,7 @@ import * as dashboard from "./0002-dashboard.ts";
 import * as signInCounters from "./0003-sign-in-counters.ts";
 import * as rateLimits from "./0004-rate-limits.ts";
 import * as presence from "./0005-presence.ts";
+import * as appSecurity from "./0006-app-security.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0003-sign-in-counters": signInCounters,
 	"0004-rate-limits": rateLimits,
 	"0005-presence": presence,
+	"0006-app-security": appSecurity,
 };

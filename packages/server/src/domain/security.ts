@@ -1,0 +1,111 @@
+import { z } from "zod";
+import type { AppRecord, StoredSecuritySettings } from "../store/store.ts";
+import type { DomainDeps } from "./deps.ts";
+import { LatchkeyError } from "./errors.ts";
+import { uidSchema } from "./users.ts";
+import { parseInput } from "./validation.ts";
+
+/**
+ * An app's security settings (issue 15, `GET`/`PUT /v3/security`): each one setting away from CometChat's
+ * behaviour, which every default keeps. docs/security.md "Session controls" has each with its ASVS reference.
+ */
+export interface SecuritySettings {
+	/** A token unused for this long is refused (null: never). */
+	tokenIdleTimeoutSeconds: number | null;
+	/** A token older than this is refused, used or not (null: never). */
+	tokenMaxLifetimeSeconds: number | null;
+	/** Whether the Auth Key may log users in and create them: all uids, none, or the allowlists'. */
+	authKeyLogin: "enabled" | "disabled" | "allowlist";
+	authKeyUidAllowlist: string[];
+	/** Browser origins an Auth Key login may come from under "allowlist"; empty: any. */
+	authKeyOriginAllowlist: string[];
+	productionMode: boolean;
+	tokenStorage: "hashed" | "retrievable";
+}
+
+export const DEFAULT_SECURITY_SETTINGS: Readonly<SecuritySettings> = Object.freeze({
+	tokenIdleTimeoutSeconds: null,
+	tokenMaxLifetimeSeconds: null,
+	authKeyLogin: "enabled",
+	authKeyUidAllowlist: [],
+	authKeyOriginAllowlist: [],
+	productionMode: false,
+	tokenStorage: "hashed",
+});
+
+/** Ten years: longer timeouts are "never" in all but name, and a mistyped unit is refused rather than kept. */
+const MAX_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600;
+const MAX_ALLOWLIST_ITEMS = 1000;
+
+const timeoutSchema = z.number().int().min(60).max(MAX_TIMEOUT_SECONDS).nullable();
+
+/** A browser origin as the `Origin` header carries it: scheme, host and an optional port; nothing more. */
+const originSchema = z
+	.string()
+	.max(300)
+	.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, {
+		message: "The authKeyOriginAllowlist items must be origins such as https://app.example.com.",
+	})
+	.transform((origin) => origin.toLowerCase());
+
+export const securitySettingsSchema = z.object({
+	tokenIdleTimeoutSeconds: timeoutSchema.optional(),
+	tokenMaxLifetimeSeconds: timeoutSchema.optional(),
+	authKeyLogin: z.enum(["enabled", "disabled", "allowlist"]).optional(),
+	authKeyUidAllowlist: z.array(uidSchema).max(MAX_ALLOWLIST_ITEMS).optional(),
+	authKeyOriginAllowlist: z.array(originSchema).max(MAX_ALLOWLIST_ITEMS).optional(),
+	productionMode: z.boolean().optional(),
+	tokenStorage: z.enum(["hashed", "retrievable"]).optional(),
+});
+
+const SETTING_NAMES: ReadonlySet<string> = new Set(Object.keys(securitySettingsSchema.shape));
+
+/**
+ * The settings in force for an app: what it set, else the defaults, where `productionMode` turns Auth Key
+ * logins off unless `authKeyLogin` was set explicitly.
+ */
+export function securityOf(app: AppRecord): SecuritySettings {
+	const stored = app.security ?? {};
+	const settings: SecuritySettings = { ...DEFAULT_SECURITY_SETTINGS, ...stored };
+	if (settings.productionMode && stored.authKeyLogin === undefined) settings.authKeyLogin = "disabled";
+	return settings;
+}
+
+/**
+ * Changes the settings named in `input` (the others keep their values) and publishes `app.updated`, so every
+ * node's cached app, and with it every decision taken from these settings, follows at once.
+ *
+ * @example
+ * await updateSecuritySettings(deps, appId, { tokenIdleTimeoutSeconds: 86_400 });
+ */
+export async function updateSecuritySettings(
+	deps: DomainDeps,
+	app: AppRecord,
+	input: unknown,
+): Promise<SecuritySettings> {
+	refuseUnknownSettings(input);
+	const changes = parseInput(securitySettingsSchema, input);
+	if (changes.tokenStorage === "retrievable") {
+		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
+			tokenStorage: [
+				"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server does not support yet.",
+			],
+		});
+	}
+	const stored: StoredSecuritySettings = { ...app.security };
+	for (const [name, value] of Object.entries(changes)) {
+		if (value !== undefined) (stored as Record<string, unknown>)[name] = value;
+	}
+	const updated = await deps.store.setAppSecurity(app.id, stored);
+	if (!updated) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${app.id} does not exist.`);
+	await deps.events.publish({ type: "app.updated", appId: app.id });
+	return securityOf(updated);
+}
+
+function refuseUnknownSettings(input: unknown): void {
+	if (input === null || typeof input !== "object" || Array.isArray(input)) return;
+	const unknown = Object.keys(input).filter((name) => !SETTING_NAMES.has(name));
+	if (unknown.length === 0) return;
+	const details = Object.fromEntries(unknown.map((name) => [name, [`The ${name} field is not a security setting.`]]));
+	throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", details);
+}
