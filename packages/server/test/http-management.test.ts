@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { DEFAULT_ROLE } from "../src/domain/users.ts";
+import { createLogger } from "../src/logger.ts";
 import { type RateLimitOptions, RateLimits } from "../src/web/rate-limits.ts";
 import { createWebApp } from "../src/web-app.ts";
 import { createHarness, type Harness } from "./harness.ts";
@@ -560,5 +561,21 @@ describe("DELETE /apps/{appId}", () => {
 		await expectError(await manage("DELETE", "/apps/nope"), 404, "ERR_APP_NOT_FOUND", "The app nope does not exist.");
 		expect(h.eventsOf("app.deleted")).toEqual([]);
 		expect(await h.store.getApp(h.seed.app.id)).not.toBeNull();
+	});
+});
+
+describe("logs", () => {
+	test("no log line holds the management secret or a created key's secret, also when the pair is wrong", async () => {
+		await start();
+		const lines: string[] = [];
+		const logger = createLogger("debug", { write: (line: string) => void lines.push(line) });
+		const target = createWebApp({ ...h.deps, logger, management: { key: KEY, secret: SECRET } });
+		const created = await manage("POST", "/apps", { target, body: { name: "Logged" } });
+		const body = (await created.json()) as { data: { id: string; apiKeys: Record<string, unknown> } };
+		expect((await manage("GET", `/apps/${body.data.id}`, { target, secret: `${SECRET}x` })).status).toBe(401);
+		expect((await manage("DELETE", `/apps/${body.data.id}`, { target })).status).toBe(200);
+		expect(lines.length).toBeGreaterThanOrEqual(3);
+		const secrets = [SECRET, ...Object.keys(body.data.apiKeys).map((value) => value.split(".")[1] as string)];
+		expect(lines.filter((line) => secrets.some((secret) => line.includes(secret)))).toEqual([]);
 	});
 });
