@@ -3,10 +3,11 @@ import { type CometChatException, createException, isCometChatException, SDK_ERR
 import {
 	type Credential,
 	type Endpoint,
+	type Envelope,
 	getBaseURL,
 	getScheme,
 	type Routing,
-	sendRequest,
+	sendEnvelopeRequest,
 	type Transport,
 } from "./http.ts";
 import { generateDeviceId, generateResourceId } from "./ids.ts";
@@ -195,6 +196,20 @@ export class Client {
 		return this.toUser(updated);
 	}
 
+	/**
+	 * A GET on the client host as the logged-in user (the user reads: `getUser`, `UsersRequest`). Rejects with
+	 * USER_NOT_LOGED_IN without a session; a token the server no longer knows logs the session out, as any call.
+	 *
+	 * @example
+	 * const { data, meta } = await client.getAsUser("users?per_page=30&page=1");
+	 */
+	async getAsUser(path: string): Promise<Envelope> {
+		await this.ready;
+		const session = this.session;
+		if (!session) throw notLoggedIn();
+		return await this.send({ method: "GET", path, side: "client" }, { authToken: session.authToken });
+	}
+
 	/** See `CometChat.connect`. @example await client.connect(); */
 	async connect(): Promise<void> {
 		await this.ready;
@@ -320,11 +335,16 @@ export class Client {
 		};
 	}
 
-	/** One API call; a session whose token the server no longer knows ends here, whichever call noticed it. */
+	/** One API call, resolving with its `data`. */
 	private async request(endpoint: Endpoint, credential: Credential, body?: unknown): Promise<unknown> {
+		return (await this.send(endpoint, credential, body)).data;
+	}
+
+	/** One API call; a session whose token the server no longer knows ends here, whichever call noticed it. */
+	private async send(endpoint: Endpoint, credential: Credential, body?: unknown): Promise<Envelope> {
 		const url = `${getBaseURL(this.getRouting(), endpoint.side)}/${endpoint.path}`;
 		try {
-			return await sendRequest(this.transport, url, endpoint.method, credential, body);
+			return await sendEnvelopeRequest(this.transport, url, endpoint.method, credential, body);
 		} catch (error) {
 			const session = this.session;
 			const usedToken = "authToken" in credential ? credential.authToken : null;

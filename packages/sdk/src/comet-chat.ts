@@ -12,6 +12,12 @@ import {
 } from "./listeners.ts";
 import type { ConnectionStatus } from "./realtime-connection.ts";
 import { User as UserClass } from "./user.ts";
+import {
+	getUser,
+	USER_STATUS as USER_STATUS_VALUES,
+	UsersRequestBuilder as UsersRequestBuilderBase,
+	type UsersRequest as UsersRequestClass,
+} from "./users-request.ts";
 
 function notInitialized(): Exception {
 	return createException("-1", "CometChat is not initialized. Please call CometChat.init() first.", {
@@ -35,6 +41,17 @@ export class CometChat {
 	static readonly LoginListener = LoginListenerClass;
 	static readonly ConnectionListener = ConnectionListenerClass;
 	static readonly StorageMode = StorageModes;
+	static readonly USER_STATUS = USER_STATUS_VALUES;
+	/**
+	 * `new CometChat.UsersRequestBuilder().setLimit(30).build()`: requests run as the user logged in through this
+	 * facade (looked up when `fetchNext()` runs).
+	 */
+	static readonly UsersRequestBuilder: new () => UsersRequestBuilderBase =
+		class FacadeUsersRequestBuilder extends UsersRequestBuilderBase {
+			constructor() {
+				super(() => CometChat.getClient());
+			}
+		};
 
 	private static client: Client | null = null;
 	private static readonly listeners = new ListenerRegistry();
@@ -150,6 +167,19 @@ export class CometChat {
 		CometChat.listeners.removeConnectionListener(id);
 	}
 
+	/**
+	 * One user as the logged-in user may see them (`GET /users/{uid}` with the session's token): the fields the
+	 * app shows to clients and their real `status`. Rejects with ERR_UID_NOT_FOUND for an unknown or deactivated
+	 * uid, and USER_NOT_LOGED_IN without a session.
+	 *
+	 * @example
+	 * const bob = await CometChat.getUser("bob");
+	 * bob.getStatus(); // "online"
+	 */
+	static async getUser(uid: string | { uid: string }): Promise<UserClass> {
+		return await getUser(CometChat.getClient(), uid);
+	}
+
 	/** `"connected"` once the server accepted the auth frame, `"connecting"` while (re)connecting, else `"disconnected"`. @example CometChat.getConnectionStatus(); */
 	static getConnectionStatus(): ConnectionStatus {
 		return CometChat.client?.getConnectionStatus() ?? "disconnected";
@@ -174,4 +204,6 @@ export declare namespace CometChat {
 	type LoginListener = LoginListenerClass;
 	type ConnectionListener = ConnectionListenerClass;
 	type CometChatException = Exception;
+	type UsersRequest = UsersRequestClass;
+	type UsersRequestBuilder = UsersRequestBuilderBase;
 }

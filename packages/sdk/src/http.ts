@@ -85,14 +85,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-async function readEnvelope(response: Response): Promise<unknown> {
+/** A success answer: `data`, and `meta` on lists (CometChat's `meta.pagination`). */
+export interface Envelope {
+	data: unknown;
+	meta: unknown;
+}
+
+async function readEnvelope(response: Response): Promise<Envelope> {
 	let json: unknown;
 	try {
 		json = JSON.parse(await response.text());
 	} catch {
 		throw failedToFetch(response.status);
 	}
-	if (isRecord(json) && "data" in json) return json.data;
+	if (isRecord(json) && "data" in json) return { data: json.data, meta: json.meta };
 	if (isRecord(json) && isRecord(json.error)) {
 		const error = json.error;
 		const code = typeof error.code === "string" ? error.code : SDK_ERROR.FAILED_TO_FETCH;
@@ -118,6 +124,17 @@ export async function sendRequest(
 	credential: Credential | null,
 	body?: unknown,
 ): Promise<unknown> {
+	return (await sendEnvelopeRequest(transport, url, method, credential, body)).data;
+}
+
+/** Like sendRequest, resolving with the whole envelope (`data` and `meta`), for lists. */
+export async function sendEnvelopeRequest(
+	transport: Transport,
+	url: string,
+	method: Endpoint["method"],
+	credential: Credential | null,
+	body?: unknown,
+): Promise<Envelope> {
 	const headers: Record<string, string> = {
 		appId: transport.appId,
 		resource: transport.resource,
@@ -141,7 +158,7 @@ export async function sendRequest(
 			);
 		}, transport.timeoutMs);
 	});
-	const exchange = (async (): Promise<unknown> => {
+	const exchange = (async (): Promise<Envelope> => {
 		let response: Response;
 		try {
 			response = await transport.fetch(url, {

@@ -19,4 +19,6 @@ export { createMemoryStorage, createWebStorage } from "./session-storage.ts";
 export type { Timers } from "./timers.ts";
 export type { UserData } from "./user.ts";
 export { User } from "./user.ts";
+export type { ClientSource } from "./users-request.ts";
+export { getUser, USER_STATUS, UsersRequest, UsersRequestBuilder } from "./users-request.ts";
 export type { WebSocketFactory, WebSocketLike } from "./websocket.ts";

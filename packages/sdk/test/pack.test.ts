@@ -32,10 +32,14 @@ const EXPORTS = [
 	"SDK_ERROR",
 	"SDK_VERSION",
 	"StorageMode",
+	"USER_STATUS",
 	"User",
+	"UsersRequest",
+	"UsersRequestBuilder",
 	"createFileStorage",
 	"createMemoryStorage",
 	"createWebStorage",
+	"getUser",
 	"isCometChatException",
 ];
 
