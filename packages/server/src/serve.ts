@@ -10,6 +10,7 @@ import type { DomainDeps } from "./domain/deps.ts";
 import { parsePublicEndpoint } from "./domain/me.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { Metrics } from "./metrics/metrics.ts";
+import { startExpirySweep } from "./realtime/expiry-sweep.ts";
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from "./realtime/hub.ts";
 import {
 	createPresenceTracker,
@@ -149,6 +150,11 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		throw error;
 	});
 	server.on("upgrade", hub.handleUpgrade);
+	// Sockets of tokens that expire (issue 15) close within a second of the boundary.
+	const stopExpirySweep = startExpirySweep(domain, hub, {
+		setTimer: deps.realtime?.setTimer,
+		onError: (error) => deps.logger.error({ err: error }, "token expiry sweep failed"),
+	});
 	const port = (server.address() as AddressInfo).port;
 	const host = deps.config.host.includes(":") ? `[${deps.config.host}]` : deps.config.host;
 	return {
@@ -161,6 +167,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		presence,
 		rateLimits,
 		async close(): Promise<void> {
+			stopExpirySweep();
 			await hub.close();
 			// The node's users go offline now rather than when its heartbeat goes stale.
 			await presence.close();

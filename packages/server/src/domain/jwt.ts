@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { AppRecord, Session } from "../store/store.ts";
 import { toUnixSeconds } from "./clock.ts";
 import type { DomainDeps } from "./deps.ts";
+import { expireTokens, hasExpired, noteTokenUse } from "./expiry.ts";
 
 interface RealtimeClaims {
 	iss: "latchkey";
@@ -114,5 +115,13 @@ export async function verifyRealtimeJWT(deps: DomainDeps, jwt: string): Promise<
 	const session = await deps.store.getSession(claims.tid);
 	if (!session || session.token.appId !== app.id || session.user.uid !== claims.sub) return null;
 	if (session.user.deactivatedAt !== null) return null;
+	if (app.security !== undefined) {
+		const now = deps.clock.now();
+		if (await hasExpired(deps, app, session, now)) {
+			await expireTokens(deps, app.id, [session.token.id]);
+			return null;
+		}
+		await noteTokenUse(deps, app, session, now);
+	}
 	return session;
 }

@@ -3,6 +3,7 @@ import { authenticateApiKey, requireScope } from "../../domain/api-keys.ts";
 import { findApp, getApp } from "../../domain/apps.ts";
 import { verifyAuthToken } from "../../domain/auth-tokens.ts";
 import { authTokenNotFound, LatchkeyError } from "../../domain/errors.ts";
+import { checkTokenExpiry } from "../../domain/expiry.ts";
 import { normalizeUid } from "../../domain/users.ts";
 import type { ApiKeyRecord, KeyScope, Session } from "../../store/store.ts";
 import type { AppDeps } from "../../web/deps.ts";
@@ -64,6 +65,7 @@ export function requireSession(deps: AppDeps): MiddlewareHandler<Env> {
 		if (!presented) throw new LatchkeyError("AUTH_ERR_EMPTY_AUTH_TOKEN", "The authToken is missing in the headers.");
 		const session = await verifyAuthToken(deps, c.get("app").id, presented);
 		if (!session) throw await countFailure(c, deps, limits, authTokenNotFound());
+		await checkTokenExpiry(deps, c.get("app"), session);
 		c.set("session", session);
 		c.set("authToken", presented);
 		await next();
