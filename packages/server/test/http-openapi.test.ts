@@ -437,6 +437,13 @@ describe("every operation answers as documented", () => {
 		await doc("getMe", "GET", "/v3/me", { token: "lkat_00000000000000000000.nope" });
 		await doc("updateMe", "PUT", "/v3/me", { token: token.authToken, body: { platform: "WEB", deviceId: "d1" } });
 		await doc("updateMe", "PUT", "/v3/me", { token: token.authToken, body: { name: "Ada L." } });
+		await doc("listMySessions", "GET", "/v3/me/sessions", { token: token.authToken });
+		const spare = await h.call("POST", "/v3/users/ada/auth_tokens", { key: rest });
+		const spareId = ((await spare.json()) as { data: { id: string } }).data.id;
+		await doc("endMySession", "DELETE", `/v3/me/sessions/${spareId}`, { token: token.authToken });
+		await doc("endMySession", "DELETE", `/v3/me/sessions/${spareId}`, { token: token.authToken });
+		await doc("endMySessions", "DELETE", "/v3/me/sessions", { token: token.authToken, body: { scope: "others" } });
+		await doc("endMySessions", "DELETE", "/v3/me/sessions", { token: token.authToken, body: { scope: "some" } });
 		await doc("getSettings", "GET", "/v3/settings", { token: token.authToken });
 		await doc("createUserSession", "POST", "/v3/user_sessions", { token: token.authToken, body: { sessionId: "s" } });
 		await doc("logout", "DELETE", "/v3/me", { token: token.authToken });
@@ -447,6 +454,13 @@ describe("every operation answers as documented", () => {
 		const secondId = ((await second.json()) as { data: { id: string } }).data.id;
 		await doc("deleteAuthToken", "DELETE", `/v3/users/ada/auth_tokens/${secondId}`, { key: rest });
 		await doc("flushAuthTokens", "DELETE", "/v3/users/ada/auth_tokens", { key: rest });
+		await doc("revokeUserAuthTokens", "POST", "/v3/users/ada/auth_tokens/revoke", {
+			key: rest,
+			body: { issuedBefore: 0 },
+		});
+		await doc("revokeUserAuthTokens", "POST", "/v3/users/ada/auth_tokens/revoke", { key: rest, body: {} });
+		await doc("revokeAppAuthTokens", "POST", "/v3/auth_tokens/revoke", { key: rest, body: { issuedBefore: 0 } });
+		await doc("revokeAppAuthTokens", "POST", "/v3/auth_tokens/revoke", { key: rest, body: { except: "x" } });
 
 		const key = await h.call("POST", "/v3/apikeys", { key: rest, body: { name: "ci", scope: "fullAccess" } });
 		const keyId = ((await key.clone().json()) as { data: { id: string } }).data.id;
@@ -491,12 +505,21 @@ describe("every operation answers as documented", () => {
 			"getMe 401",
 			"updateMe 200",
 			"updateMe 200",
+			"listMySessions 200",
+			"endMySession 200",
+			"endMySession 404",
+			"endMySessions 200",
+			"endMySessions 400",
 			"getSettings 200",
 			"createUserSession 200",
 			"logout 200",
 			"deleteAuthToken 404",
 			"deleteAuthToken 200",
 			"flushAuthTokens 200",
+			"revokeUserAuthTokens 200",
+			"revokeUserAuthTokens 400",
+			"revokeAppAuthTokens 200",
+			"revokeAppAuthTokens 400",
 			"createApiKey 200",
 			"listApiKeys 200",
 			"listApiKeys 403",

@@ -396,6 +396,41 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			await store.touchAuthToken(tokenId(99), T);
 		});
 
+		test("touchAuthToken with an ip records it beside lastUsedAt; without one keeps the last (issue 15)", async () => {
+			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
+			expect((await store.getSession(tokenId(1)))?.token.lastUsedIp).toBeUndefined();
+			await store.touchAuthToken(tokenId(1), T + 1, { ip: "2001:db8::1" });
+			expect((await store.getSession(tokenId(1)))?.token).toEqual(
+				token("app1", "u1", tokenId(1), { lastUsedAt: T + 1, lastUsedIp: "2001:db8::1" }),
+			);
+			await store.touchAuthToken(tokenId(1), T + 2);
+			const listed = await store.listAuthTokens("app1", "u1", { limit: 10, offset: 0 });
+			expect(listed.items).toEqual([token("app1", "u1", tokenId(1), { lastUsedAt: T + 2, lastUsedIp: "2001:db8::1" })]);
+		});
+
+		test("deleteAuthTokens deletes what the selection picks, within one app, and answers the ids (issue 15)", async () => {
+			await store.insertApp(app("app2"), [], [user("app2", "u1")]);
+			await store.insertAuthToken(token("app1", "u1", tokenId(1), { createdAt: T }), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u1", tokenId(2), { createdAt: T + 1000 }), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u1", tokenId(3), { createdAt: T + 2000 }), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app1", "u2", tokenId(4), { createdAt: T }), { maxPerUser: 100 });
+			await store.insertAuthToken(token("app2", "u1", tokenId(5), { createdAt: T }), { maxPerUser: 100 });
+			const remaining = () => store.findExistingAuthTokenIds([1, 2, 3, 4, 5].map(tokenId)).then((ids) => ids.sort());
+
+			// Strictly before: the token created at the boundary stays.
+			expect(await store.deleteAuthTokens("app1", { uid: "u1", createdBefore: T + 1000 })).toEqual([tokenId(1)]);
+			expect(await store.deleteAuthTokens("app1", { uid: "u1", exceptId: tokenId(3) })).toEqual([tokenId(2)]);
+			expect(await remaining()).toEqual([tokenId(3), tokenId(4), tokenId(5)]);
+			// App-wide: every user of app1, never app2.
+			expect((await store.deleteAuthTokens("app1", { createdBefore: T + 5000 })).sort()).toEqual([
+				tokenId(3),
+				tokenId(4),
+			]);
+			expect(await remaining()).toEqual([tokenId(5)]);
+			expect(await store.deleteAuthTokens("app1", {})).toEqual([]);
+			expect(await store.deleteAuthTokens("app1", { uid: "u1", exceptId: "x\u0000" })).toEqual([]);
+		});
+
 		test("deleteAuthToken deletes once", async () => {
 			await store.insertAuthToken(token("app1", "u1", tokenId(1)), { maxPerUser: 100 });
 			expect(await store.deleteAuthToken(tokenId(1))).toBe(true);

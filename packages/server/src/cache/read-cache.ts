@@ -10,7 +10,7 @@ export interface ReadCacheOptions {
 	apiKeyCacheSize?: number;
 	/** Apps kept in memory. */
 	appCacheSize?: number;
-	/** How often buffered `lastUsedAt` writes go to the store. */
+	/** How often buffered `lastUsedAt` (and last-use address) writes go to the store. */
 	writeBehindIntervalMs?: number;
 	onError?(error: unknown): void;
 }
@@ -72,7 +72,8 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 	const apps = new LRUCache<string, AppRecord>({ max: options.appCacheSize ?? DEFAULT_APP_CACHE_SIZE });
 	// Bumped by every event that drops something; a lookup started under an older epoch is not stored.
 	let epoch = 0;
-	const touches = new Map<string, number>();
+	// The newest use per token, and the address it came from, waiting for the next flush.
+	const touches = new Map<string, { at: number; ip?: string }>();
 
 	function dropUser(appId: string, uid: string): void {
 		const ids = tokensByUser.get(userKey(appId, uid));
@@ -163,14 +164,18 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 	// Readers on this node see a use before it is flushed.
 	function withPendingTouch(token: AuthTokenRecord): void {
 		const pending = touches.get(token.id);
-		if (pending !== undefined && (token.lastUsedAt === null || pending > token.lastUsedAt)) token.lastUsedAt = pending;
+		if (pending === undefined || (token.lastUsedAt !== null && pending.at <= token.lastUsedAt)) return;
+		token.lastUsedAt = pending.at;
+		if (pending.ip !== undefined) token.lastUsedIp = pending.ip;
 	}
 
 	const flush = async (): Promise<void> => {
 		if (touches.size === 0) return;
 		const batch = [...touches];
 		touches.clear();
-		await Promise.all(batch.map(([id, at]) => store.touchAuthToken(id, at)));
+		await Promise.all(
+			batch.map(([id, use]) => store.touchAuthToken(id, use.at, use.ip === undefined ? {} : { ip: use.ip })),
+		);
 	};
 	const timer = setInterval(() => {
 		flush().catch((error: unknown) => options.onError?.(error));
@@ -201,9 +206,17 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 		},
 		getApiKey: (id) => readThrough(apiKeys, id, () => store.getApiKey(id)),
 		getApp: (id) => readThrough(apps, id, () => store.getApp(id)),
-		// Recording use is not worth a write per request: the newest time per token goes out with the next flush.
-		touchAuthToken: async (id, lastUsedAt) => {
-			touches.set(id, Math.max(lastUsedAt, touches.get(id) ?? 0));
+		// Recording use is not worth a write per request: the newest time per token, with the address of the newest
+		// use that named one, goes out with the next flush.
+		touchAuthToken: async (id, lastUsedAt, options = {}) => {
+			const pending = touches.get(id);
+			if (pending === undefined) {
+				touches.set(id, { at: lastUsedAt, ...(options.ip !== undefined && { ip: options.ip }) });
+				return;
+			}
+			const newer = lastUsedAt >= pending.at;
+			if (newer) pending.at = lastUsedAt;
+			if (options.ip !== undefined && (newer || pending.ip === undefined)) pending.ip = options.ip;
 		},
 	};
 	// Every other method is the store's own, bound to it once.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AuthTokenRecord, Page, PageRequest, Session } from "../store/store.ts";
+import type { AuthTokenRecord, AuthTokenSelection, Page, PageRequest, Session } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
 import { assertAuthTokenQuota } from "./quotas.ts";
@@ -12,6 +12,10 @@ export const AUTH_TOKEN_PREFIX = "lkat_";
 export const MAX_AUTH_TOKENS_PER_USER = 100;
 /** `lastUsedAt` is written at most this often per token, to keep writes off the hot path. */
 const TOUCH_INTERVAL_MS = 60_000;
+/** The longest client address kept (an IPv6 address with a zone fits; a proxy's header could be longer). */
+const MAX_ADDRESS_LENGTH = 64;
+/** The latest `issuedBefore` accepted: 9999-12-31T23:59:59Z, in unix seconds. */
+const MAX_UNIX_SECONDS = 253_402_300_799;
 
 const appInfoSchema = z.record(z.string(), z.unknown());
 
@@ -104,22 +108,46 @@ export async function verifyAuthToken(deps: DomainDeps, appId: string, presented
 	return session;
 }
 
-/** Records that a session was used, at most once a minute per token. */
-export async function touchSession(deps: DomainDeps, session: Session): Promise<void> {
+/**
+ * Records that a session was used, with the client address when given: at most once a minute per token, unless
+ * the address changed. The store writes it behind (cache/read-cache.ts), so this is no write per request.
+ *
+ * @example
+ * await touchSession(deps, session, { ip: "203.0.113.7" });
+ */
+export async function touchSession(deps: DomainDeps, session: Session, options: { ip?: string } = {}): Promise<void> {
 	const now = deps.clock.now();
-	if (session.token.lastUsedAt !== null && now - session.token.lastUsedAt < TOUCH_INTERVAL_MS) return;
-	await deps.store.touchAuthToken(session.token.id, now);
+	const ip = options.ip?.slice(0, MAX_ADDRESS_LENGTH);
+	const recent = session.token.lastUsedAt !== null && now - session.token.lastUsedAt < TOUCH_INTERVAL_MS;
+	if (recent && (ip === undefined || ip === session.token.lastUsedIp)) return;
+	await deps.store.touchAuthToken(session.token.id, now, ip === undefined ? {} : { ip });
 	session.token.lastUsedAt = now;
-}
-
-function authTokenNotFoundForUser(uid: string): LatchkeyError {
-	return new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", `The auth token does not exist for the UID ${uid}.`);
+	if (ip !== undefined) session.token.lastUsedIp = ip;
 }
 
 /**
- * Finds a token named in a path, by its full value or by its id (`lkat_…`, what list answers show).
- * A full value with a wrong secret is treated as unknown.
+ * A token of this app's user `uid` (already normalized), named by its full value or by its id (`lkat_…`, what
+ * list answers show); null when there is none. A full value with a wrong secret is treated as unknown, and a token
+ * of another user or another app is unknown too.
  */
+export async function findTokenOfUser(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	reference: string,
+): Promise<AuthTokenRecord | null> {
+	const parsed = parseCredential(AUTH_TOKEN_PREFIX, reference);
+	const id = parsed ? parsed.id : reference;
+	const session = id.startsWith(AUTH_TOKEN_PREFIX) ? await deps.store.getSession(id) : null;
+	const matches =
+		session !== null &&
+		session.token.appId === appId &&
+		session.token.uid === uid &&
+		(parsed === null || verifySecret(parsed.secret, session.token.secretHash));
+	return session && matches ? session.token : null;
+}
+
+/** Finds a token named in a path of an active user; ERR_AUTH_TOKEN_NOT_FOUND when that user has no such token. */
 async function findUserAuthToken(
 	deps: DomainDeps,
 	appId: string,
@@ -127,18 +155,13 @@ async function findUserAuthToken(
 	reference: string,
 ): Promise<AuthTokenRecord> {
 	const user = await getActiveUser(deps, appId, uid);
-	const parsed = parseCredential(AUTH_TOKEN_PREFIX, reference);
-	const id = parsed ? parsed.id : reference;
-	const session = id.startsWith(AUTH_TOKEN_PREFIX) ? await deps.store.getSession(id) : null;
-	const matches =
-		session !== null &&
-		session.token.appId === appId &&
-		session.token.uid === user.uid &&
-		(parsed === null || verifySecret(parsed.secret, session.token.secretHash));
-	if (!session || !matches) {
-		throw authTokenNotFoundForUser(user.uid);
-	}
-	return session.token;
+	const token = await findTokenOfUser(deps, appId, user.uid, reference);
+	if (!token) throw authTokenNotFoundForUser(user.uid);
+	return token;
+}
+
+export function authTokenNotFoundForUser(uid: string): LatchkeyError {
+	return new LatchkeyError("ERR_AUTH_TOKEN_NOT_FOUND", `The auth token does not exist for the UID ${uid}.`);
 }
 
 export async function getAuthToken(
@@ -207,7 +230,7 @@ export async function revokeAuthToken(
 }
 
 /** Deletes one token and publishes its revocation; false when it was already gone. */
-async function deleteToken(
+export async function deleteToken(
 	deps: DomainDeps,
 	token: AuthTokenRecord,
 	reason: "revoked" | "logged_out",
@@ -223,4 +246,108 @@ export async function flushAuthTokens(deps: DomainDeps, appId: string, uid: stri
 	const tokenIds = await deps.store.deleteUserAuthTokens(appId, user.uid);
 	await deps.events.publish({ type: "token.revoked", appId, uid: user.uid, tokenIds, reason: "revoked" });
 	return tokenIds.length;
+}
+
+/**
+ * Deletes the app's tokens that `selection` picks and publishes their revocation (without a uid: only these
+ * tokens' sockets close, not every socket of the user); how many there were.
+ */
+export async function revokeSelectedTokens(
+	deps: DomainDeps,
+	appId: string,
+	selection: AuthTokenSelection,
+	reason: "revoked" | "logged_out",
+): Promise<number> {
+	const tokenIds = await deps.store.deleteAuthTokens(appId, selection);
+	if (tokenIds.length > 0) await deps.events.publish({ type: "token.revoked", appId, tokenIds, reason });
+	return tokenIds.length;
+}
+
+// `.int()` would be described as "must be a int" (validation.ts names zod's expected type): a refinement words it.
+const issuedBeforeSchema = z
+	.number()
+	.refine(Number.isInteger, { message: "The issuedBefore must be an integer." })
+	.min(0)
+	.max(MAX_UNIX_SECONDS)
+	.meta({ description: "Unix seconds: tokens created before this second are revoked, newer ones are kept." });
+
+/** Adds an issue for every field of `value` that `known` does not name: a revocation must not guess. */
+function refuseUnknownFields(known: readonly string[]) {
+	return (value: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+		for (const field of Object.keys(value)) {
+			if (!known.includes(field)) {
+				ctx.addIssue({ code: "custom", path: [field], message: `The ${field} field is not allowed.` });
+			}
+		}
+	};
+}
+
+export const revokeUserAuthTokensSchema = z
+	.looseObject({
+		issuedBefore: issuedBeforeSchema.optional(),
+		except: z
+			.string()
+			.min(1)
+			.max(200)
+			.optional()
+			.meta({ description: "A token id (`lkat_…`) or full token of this user: every other token is revoked." }),
+	})
+	.superRefine((value, ctx) => {
+		refuseUnknownFields(["issuedBefore", "except"])(value, ctx);
+		if (value.issuedBefore === undefined && value.except === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["issuedBefore"],
+				message: "The issuedBefore field is required when except is not present.",
+			});
+		}
+		if (value.issuedBefore !== undefined && value.except !== undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["except"],
+				message: "The except field is prohibited when issuedBefore is present.",
+			});
+		}
+	});
+
+export const revokeAppAuthTokensSchema = z
+	.looseObject({ issuedBefore: issuedBeforeSchema })
+	.superRefine(refuseUnknownFields(["issuedBefore"]));
+
+/**
+ * The user rungs of the revocation ladder: `{ issuedBefore }` revokes the user's tokens created before that unix
+ * second, `{ except }` every token of the user but that one (which must be theirs). Returns how many went.
+ *
+ * @example
+ * const revoked = await revokeUserAuthTokens(deps, appId, "alice", { except: "lkat_…" });
+ */
+export async function revokeUserAuthTokens(
+	deps: DomainDeps,
+	appId: string,
+	uid: string,
+	input: unknown,
+): Promise<number> {
+	const parsed = parseInput(revokeUserAuthTokensSchema, input);
+	const user = await getActiveUser(deps, appId, uid);
+	if (parsed.issuedBefore !== undefined) {
+		const createdBefore = parsed.issuedBefore * 1000;
+		return await revokeSelectedTokens(deps, appId, { uid: user.uid, createdBefore }, "revoked");
+	}
+	// The schema let through exactly one of the two: here it is `except`. The kept token must be this user's, or a
+	// typo would revoke every token.
+	const kept = await findTokenOfUser(deps, appId, user.uid, parsed.except ?? "");
+	if (!kept) throw authTokenNotFoundForUser(user.uid);
+	return await revokeSelectedTokens(deps, appId, { uid: user.uid, exceptId: kept.id }, "revoked");
+}
+
+/**
+ * The app-wide rung: revokes every token of the app created before `issuedBefore` (unix seconds), of every
+ * user; newer tokens are kept. Returns how many went.
+ *
+ * @example
+ * const revoked = await revokeAppAuthTokens(deps, appId, { issuedBefore: 1_767_225_600 });
+ */
+export async function revokeAppAuthTokens(deps: DomainDeps, appId: string, input: unknown): Promise<number> {
+	const parsed = parseInput(revokeAppAuthTokensSchema, input);
+	return await revokeSelectedTokens(deps, appId, { createdBefore: parsed.issuedBefore * 1000 }, "revoked");
 }

@@ -1,11 +1,19 @@
+import type { Selectable } from "kysely";
 import { CompiledQuery, type InferResult, type Kysely, type Transaction } from "kysely";
 import { authTokenFromRow, authTokenToRow, toNumber, userFromRow } from "./rows.ts";
-import type { AuthTokenPatch, AuthTokenRecord, Page, PageRequest, Session } from "./store.ts";
-import type { Tables } from "./tables.ts";
+import type { AuthTokenPatch, AuthTokenRecord, AuthTokenSelection, Page, PageRequest, Session } from "./store.ts";
+import type { AuthTokensTable, Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
 
 // SQLite needs a LIMIT before an OFFSET; this one means "all the rest".
 const ALL_ROWS = 1_000_000_000;
+
+/** A row with the address of its last use (absent until one is recorded), which rows.ts's mapper leaves out. */
+function tokenFromRow(row: Selectable<AuthTokensTable>): AuthTokenRecord {
+	const token = authTokenFromRow(row);
+	if (row.last_used_ip !== null && row.last_used_ip !== undefined) token.lastUsedIp = row.last_used_ip;
+	return token;
+}
 
 /**
  * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically inside the caller's
@@ -78,6 +86,7 @@ function buildSessionQuery(db: Kysely<Tables>) {
 			"t.app_info as t_app_info",
 			"t.created_at as t_created_at",
 			"t.last_used_at as t_last_used_at",
+			"t.last_used_ip as t_last_used_ip",
 			"u.app_id",
 			"u.uid",
 			"u.name",
@@ -116,7 +125,7 @@ export async function getSession(db: Kysely<Tables>, query: SessionQuery, tokenI
 	// The only parameter is the token id, so the compiled SQL is reused with a new one.
 	const row = (await db.executeQuery(CompiledQuery.raw(query.sql, [tokenId]) as CompiledQuery<SessionRow>)).rows[0];
 	if (!row) return null;
-	const token = authTokenFromRow({
+	const token = tokenFromRow({
 		id: row.t_id,
 		app_id: row.app_id,
 		uid: row.uid,
@@ -127,6 +136,7 @@ export async function getSession(db: Kysely<Tables>, query: SessionQuery, tokenI
 		app_info: row.t_app_info,
 		created_at: row.t_created_at,
 		last_used_at: row.t_last_used_at,
+		last_used_ip: row.t_last_used_ip,
 	});
 	return { token, user: userFromRow(row) };
 }
@@ -156,7 +166,7 @@ export async function listAuthTokens(
 			.where("uid", "=", uid)
 			.executeTakeFirstOrThrow(),
 	]);
-	return { items: rows.map(authTokenFromRow), total: toNumber(total.count) };
+	return { items: rows.map(tokenFromRow), total: toNumber(total.count) };
 }
 
 export async function updateAuthToken(
@@ -174,11 +184,20 @@ export async function updateAuthToken(
 		Object.keys(set).length > 0
 			? await db.updateTable("auth_tokens").set(set).where("id", "=", id).returningAll().executeTakeFirst()
 			: await db.selectFrom("auth_tokens").selectAll().where("id", "=", id).executeTakeFirst();
-	return row ? authTokenFromRow(row) : null;
+	return row ? tokenFromRow(row) : null;
 }
 
-export async function touchAuthToken(db: Kysely<Tables>, id: string, lastUsedAt: number): Promise<void> {
-	await db.updateTable("auth_tokens").set({ last_used_at: lastUsedAt }).where("id", "=", id).execute();
+export async function touchAuthToken(
+	db: Kysely<Tables>,
+	id: string,
+	lastUsedAt: number,
+	options: { ip?: string } = {},
+): Promise<void> {
+	await db
+		.updateTable("auth_tokens")
+		.set({ last_used_at: lastUsedAt, ...(options.ip !== undefined && { last_used_ip: options.ip }) })
+		.where("id", "=", id)
+		.execute();
 }
 
 export async function deleteAuthToken(db: Kysely<Tables>, id: string): Promise<boolean> {
@@ -194,6 +213,22 @@ export async function deleteUserAuthTokens(db: Kysely<Tables>, appId: string, ui
 		.where("uid", "=", uid)
 		.returning("id")
 		.execute();
+	return rows.map((row) => row.id);
+}
+
+/** Deletes the app's tokens that `selection` picks; their ids. */
+export async function deleteAuthTokens(
+	db: Kysely<Tables>,
+	appId: string,
+	selection: AuthTokenSelection,
+): Promise<string[]> {
+	// No stored id or uid holds a NUL (PostgreSQL text cannot), and such an `exceptId` must not widen the selection.
+	if (holdsNul(appId, selection.uid, selection.exceptId)) return [];
+	let query = db.deleteFrom("auth_tokens").where("app_id", "=", appId);
+	if (selection.uid !== undefined) query = query.where("uid", "=", selection.uid);
+	if (selection.createdBefore !== undefined) query = query.where("created_at", "<", selection.createdBefore);
+	if (selection.exceptId !== undefined) query = query.where("id", "!=", selection.exceptId);
+	const rows = await query.returning("id").execute();
 	return rows.map((row) => row.id);
 }
 

@@ -12,6 +12,7 @@ import type {
 	AppRecord,
 	AuthTokenPatch,
 	AuthTokenRecord,
+	AuthTokenSelection,
 	ClientUserField,
 	DeletedAppCounts,
 	KeyScope,
@@ -214,8 +215,8 @@ export class KyselyStore implements Store {
 		return await this.write((db) => authTokens.updateAuthToken(db, id, patch));
 	}
 
-	async touchAuthToken(id: string, lastUsedAt: number): Promise<void> {
-		await this.write((db) => authTokens.touchAuthToken(db, id, lastUsedAt));
+	async touchAuthToken(id: string, lastUsedAt: number, options?: { ip?: string }): Promise<void> {
+		await this.write((db) => authTokens.touchAuthToken(db, id, lastUsedAt, options));
 	}
 
 	async deleteAuthToken(id: string): Promise<boolean> {
@@ -224,6 +225,10 @@ export class KyselyStore implements Store {
 
 	async deleteUserAuthTokens(appId: string, uid: string): Promise<string[]> {
 		return await this.write((db) => authTokens.deleteUserAuthTokens(db, appId, uid));
+	}
+
+	async deleteAuthTokens(appId: string, selection: AuthTokenSelection): Promise<string[]> {
+		return await this.write((db) => authTokens.deleteAuthTokens(db, appId, selection));
 	}
 
 	async findExistingAuthTokenIds(ids: string[]): Promise<string[]> {

@@ -88,6 +88,18 @@ export interface AuthTokenRecord {
 	appInfo: Record<string, unknown> | null;
 	createdAt: number;
 	lastUsedAt: number | null;
+	/** The client address of the last recorded use (written behind with `lastUsedAt`); absent or null: none yet. */
+	lastUsedIp?: string | null;
+}
+
+/** Which of an app's tokens a revocation takes: all of them, narrowed by each field given. */
+export interface AuthTokenSelection {
+	/** Only this user's tokens. */
+	uid?: string;
+	/** Only tokens created strictly before this time. */
+	createdBefore?: number;
+	/** All but this token. */
+	exceptId?: string;
 }
 
 export interface Page<T> {
@@ -231,10 +243,13 @@ export interface Store {
 	getSession(tokenId: string): Promise<Session | null>;
 	listAuthTokens(appId: string, uid: string, page: PageRequest): Promise<Page<AuthTokenRecord>>;
 	updateAuthToken(id: string, patch: AuthTokenPatch): Promise<AuthTokenRecord | null>;
-	touchAuthToken(id: string, lastUsedAt: number): Promise<void>;
+	/** Records a use of the token; with `ip`, also the client address it came from. */
+	touchAuthToken(id: string, lastUsedAt: number, options?: { ip?: string }): Promise<void>;
 	deleteAuthToken(id: string): Promise<boolean>;
 	/** Deletes every token of a user; returns their ids. */
 	deleteUserAuthTokens(appId: string, uid: string): Promise<string[]>;
+	/** Deletes the app's tokens that `selection` picks, in one statement; returns their ids. */
+	deleteAuthTokens(appId: string, selection: AuthTokenSelection): Promise<string[]>;
 	/**
 	 * Which of these token ids still work: the token exists and its user is active. For re-checking live
 	 * sockets after a missed notification or a revocation made by another process.

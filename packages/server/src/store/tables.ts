@@ -54,6 +54,8 @@ export interface AuthTokensTable {
 	app_info: string | null;
 	created_at: Int;
 	last_used_at: Int | null;
+	/** The client address of the last recorded use (migration 0007); optional so older row mappers still type. */
+	last_used_ip?: string | null;
 }
 
 // The dashboard's tables (issue 8, migration 0002).

@@ -34,6 +34,7 @@ const PATH_PARAMETERS: Readonly<Record<string, { description: string; schema: Re
 	},
 	authToken: { description: "The token's id (`lkat_…`) or its full value.", schema: { type: "string" } },
 	apiKey: { description: "The key's id (`lkak_…`) or its full value.", schema: { type: "string" } },
+	id: { description: "One of the caller's tokens: its id (`lkat_…`) or its full value.", schema: { type: "string" } },
 };
 
 /** Every code the operation can answer: the app, the body limit, the credential, its own, and the last resort. */

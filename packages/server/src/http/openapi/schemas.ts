@@ -1,8 +1,14 @@
 import { z } from "zod";
 import { createApiKeySchema, updateApiKeySchema } from "../../domain/api-keys.ts";
-import { createAuthTokenSchema, updateAuthTokenSchema } from "../../domain/auth-tokens.ts";
+import {
+	createAuthTokenSchema,
+	revokeAppAuthTokensSchema,
+	revokeUserAuthTokensSchema,
+	updateAuthTokenSchema,
+} from "../../domain/auth-tokens.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
 import { securitySettingsSchema } from "../../domain/security.ts";
+import { endOwnSessionsSchema } from "../../domain/sessions.ts";
 import {
 	createUserSchema,
 	deactivateUsersSchema,
@@ -55,6 +61,19 @@ const authTokenSchema = z.strictObject({
 	deviceId: z.string().optional(),
 	appInfo: z.record(z.string(), z.unknown()).optional(),
 	lastUsedAt: unixSeconds.optional(),
+});
+
+const sessionSchema = z.strictObject({
+	id: z.string(),
+	authToken: z.string().meta({ description: "Always `<id>.********`." }),
+	platform: z.string().optional(),
+	userAgent: z.string().optional(),
+	deviceId: z.string().optional(),
+	appInfo: z.record(z.string(), z.unknown()).optional(),
+	ip: z.string().optional().meta({ description: "The client address of the last recorded use." }),
+	createdAt: unixSeconds,
+	lastUsedAt: unixSeconds.optional(),
+	current: z.boolean().meta({ description: "True on the token that made this request." }),
 });
 
 const apiKeySchema = z.strictObject({
@@ -143,6 +162,9 @@ export const RESPONSE_SCHEMAS = {
 	ReactivatedUsersAnswer: answerOf(z.strictObject({ nonDeactivatedUids: z.array(z.string()) })),
 	AuthTokenAnswer: answerOf(authTokenSchema),
 	AuthTokenList: listOf(authTokenSchema),
+	RevokedAnswer: answerOf(z.strictObject({ revoked: z.number().int().nonnegative() })),
+	Session: sessionSchema,
+	SessionList: answerOf(z.array(sessionSchema)),
 	ApiKeyAnswer: answerOf(apiKeySchema),
 	ApiKeyList: listOf(apiKeySchema),
 	MeAnswer: answerOf(meSchema),
@@ -173,6 +195,9 @@ export const REQUEST_SCHEMAS = {
 	ReactivateUsersBody: reactivateUsersSchema,
 	CreateAuthTokenBody: createAuthTokenSchema,
 	UpdateAuthTokenBody: updateAuthTokenSchema,
+	RevokeUserAuthTokensBody: revokeUserAuthTokensSchema,
+	RevokeAppAuthTokensBody: revokeAppAuthTokensSchema,
+	EndSessionsBody: endOwnSessionsSchema,
 	CreateApiKeyBody: createApiKeySchema,
 	UpdateApiKeyBody: updateApiKeySchema,
 	// PUT /me: a body with any profile field is a profile update (role ignored), any other body a login.

@@ -5,6 +5,8 @@ import {
 	flushAuthTokens,
 	getAuthToken,
 	listAuthTokens,
+	revokeAppAuthTokens,
+	revokeUserAuthTokens,
 	updateAuthToken,
 } from "../../domain/auth-tokens.ts";
 import { presentAuthToken, presentPagination } from "../../domain/presenters.ts";
@@ -45,6 +47,23 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 		return c.json({ data: { success: true, message: `Cleared Auth Tokens successfully for uid ${uid}.` } });
 	});
 	refuseOtherMethods(router, base, ["GET", "POST", "DELETE"]);
+
+	// The revocation ladder (issue 15). Registered before `/:authToken`, whose catch-all would take "revoke" for a
+	// token and answer 405.
+	const revokeUser = `${base}/revoke`;
+	router.post(revokeUser, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const body = await readJSONBody(c);
+		const revoked = await revokeUserAuthTokens(deps, c.get("app").id, c.req.param("uid"), body);
+		return c.json({ data: { revoked } });
+	});
+	refuseOtherMethods(router, revokeUser, ["POST"]);
+
+	const revokeApp = "/auth_tokens/revoke";
+	router.post(revokeApp, requireApiKey(deps, FULL_ACCESS), async (c) => {
+		const revoked = await revokeAppAuthTokens(deps, c.get("app").id, await readJSONBody(c));
+		return c.json({ data: { revoked } });
+	});
+	refuseOtherMethods(router, revokeApp, ["POST"]);
 
 	const one = `${base}/:authToken`;
 	router.get(one, requireApiKey(deps, FULL_ACCESS), async (c) => {

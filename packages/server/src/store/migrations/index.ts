@@ -5,6 +5,7 @@ import * as signInCounters from "./0003-sign-in-counters.ts";
 import * as rateLimits from "./0004-rate-limits.ts";
 import * as presence from "./0005-presence.ts";
 import * as appSecurity from "./0006-app-security.ts";
+import * as authTokenIp from "./0007-auth-token-ip.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0004-rate-limits": rateLimits,
 	"0005-presence": presence,
 	"0006-app-security": appSecurity,
+	"0007-auth-token-ip": authTokenIp,
 };
