@@ -132,6 +132,17 @@ describe("GET /v3.0/me/sessions", () => {
 		}
 	});
 
+	test("leaves out tokens already past the app's absolute timeout", async () => {
+		const old = await mintToken(h, "superhero1");
+		h.clock.advance(100_000);
+		const fresh = await mintToken(h, "superhero1");
+		const set = await h.call("PUT", "/v3/security", { key: h.seed.restApiKey, body: { tokenMaxLifetimeSeconds: 90 } });
+		expect(set.status).toBe(200);
+		const listed = (await readJSON(await listSessions(fresh.authToken))) as { data: Array<{ id: string }> };
+		expect(listed.data.map((session) => session.id)).toEqual([fresh.id]);
+		expect(old.id).not.toBe(fresh.id);
+	});
+
 	test("without or with a wrong token: 401, as every client route", async () => {
 		await expectError(
 			await h.call("GET", "/v3.0/me/sessions"),

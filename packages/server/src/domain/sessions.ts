@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AuthTokenRecord, Session } from "../store/store.ts";
+import type { AppRecord, AuthTokenRecord, Session } from "../store/store.ts";
 import {
 	authTokenNotFoundForUser,
 	deleteToken,
@@ -10,6 +10,7 @@ import {
 import { toUnixSeconds } from "./clock.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
+import { tokenExpiresAt } from "./expiry.ts";
 import { maskCredential } from "./secrets.ts";
 import { parseInput } from "./validation.ts";
 
@@ -35,17 +36,22 @@ export function presentSession(token: AuthTokenRecord, current: Session): Record
 }
 
 /**
- * The caller's live tokens, newest first: all of them (a user holds at most MAX_AUTH_TOKENS_PER_USER).
+ * The caller's live tokens, newest first: all of them (a user holds at most MAX_AUTH_TOKENS_PER_USER), without
+ * those already past the app's idle or absolute timeout (they are refused on their next use).
  *
  * @example
- * const tokens = await listOwnSessions(deps, session);
+ * const tokens = await listOwnSessions(deps, app, session);
  */
-export async function listOwnSessions(deps: DomainDeps, session: Session): Promise<AuthTokenRecord[]> {
+export async function listOwnSessions(deps: DomainDeps, app: AppRecord, session: Session): Promise<AuthTokenRecord[]> {
 	const page = await deps.store.listAuthTokens(session.token.appId, session.user.uid, {
 		limit: MAX_AUTH_TOKENS_PER_USER,
 		offset: 0,
 	});
-	return page.items;
+	const now = deps.clock.now();
+	return page.items.filter((token) => {
+		const expiresAt = tokenExpiresAt(app, token);
+		return expiresAt === null || now < expiresAt;
+	});
 }
 
 /**

@@ -53,7 +53,7 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	router.get("/me/sessions", async (c) => {
 		const session = c.get("session");
 		await touchSession(deps, session, use(c));
-		const tokens = await listOwnSessions(deps, session);
+		const tokens = await listOwnSessions(deps, c.get("app"), session);
 		return c.json({ data: tokens.map((token) => presentSession(token, session)) }, 200, NO_STORE);
 	});
 
