@@ -109,3 +109,39 @@ function refuseUnknownSettings(input: unknown): void {
 	const details = Object.fromEntries(unknown.map((name) => [name, [`The ${name} field is not a security setting.`]]));
 	throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", details);
 }
+
+/** Where an Auth Key request comes from and whom it names, for the guardrails below. */
+export interface AuthKeyUse {
+	/** The uid the request logs in, creates or updates (already lower-case); null when it names none. */
+	uid: string | null;
+	/** The request's `Origin` header (browsers send it); null when absent. */
+	origin: string | null;
+}
+
+/**
+ * The Auth Key guardrails: under `authKeyLogin: "disabled"` (also implied by production mode) an Auth Key can do
+ * nothing; under `"allowlist"` only the listed uids, and, when origins are listed, only from a listed browser
+ * origin. Throws 403 AUTH_ERR_NO_ACCESS with `details.reason`; a REST API key is never checked here.
+ */
+export function assertAuthKeyAllowed(app: AppRecord, use: AuthKeyUse): void {
+	const settings = securityOf(app);
+	if (settings.authKeyLogin === "enabled") return;
+	if (settings.authKeyLogin === "disabled") {
+		throw new LatchkeyError(
+			"AUTH_ERR_NO_ACCESS",
+			"The Auth Key is disabled for this app: log users in with auth tokens your backend creates with a REST API key.",
+			{ reason: "authKeyDisabled" },
+		);
+	}
+	if (use.uid !== null && !settings.authKeyUidAllowlist.includes(use.uid)) {
+		throw new LatchkeyError("AUTH_ERR_NO_ACCESS", `The Auth Key may not be used for the UID ${use.uid} in this app.`, {
+			reason: "uidNotAllowed",
+		});
+	}
+	const origins = settings.authKeyOriginAllowlist;
+	if (origins.length > 0 && (use.origin === null || !origins.includes(use.origin.toLowerCase()))) {
+		throw new LatchkeyError("AUTH_ERR_NO_ACCESS", "The Auth Key may not be used from this origin in this app.", {
+			reason: "originNotAllowed",
+		});
+	}
+}

@@ -4,6 +4,7 @@ import { findApp, getApp } from "../../domain/apps.ts";
 import { verifyAuthToken } from "../../domain/auth-tokens.ts";
 import { authTokenNotFound, LatchkeyError } from "../../domain/errors.ts";
 import { checkTokenExpiry } from "../../domain/expiry.ts";
+import { assertAuthKeyAllowed } from "../../domain/security.ts";
 import { normalizeUid } from "../../domain/users.ts";
 import type { ApiKeyRecord, KeyScope, Session } from "../../store/store.ts";
 import type { AppDeps } from "../../web/deps.ts";
@@ -47,6 +48,14 @@ export function requireApiKey(deps: AppDeps, scopes: readonly KeyScope[]): Middl
 			throw await countFailure(c, deps, limits, error);
 		}
 		requireScope(key, scopes);
+		// The app's Auth Key guardrails (issue 15); a uid in the body (POST /users) is checked by its route.
+		if (key.scope === "authOnly") {
+			const uid = c.req.param("uid");
+			assertAuthKeyAllowed(c.get("app"), {
+				uid: uid === undefined ? null : uid.toLowerCase(),
+				origin: c.req.header("origin") ?? null,
+			});
+		}
 		const decision = await limits.consumeApiKey(key.id);
 		if (decision && !decision.allowed) throw tooManyRequests(c, decision, "apiKey");
 		c.set("apiKey", key);

@@ -3,6 +3,7 @@ import { createAuthToken } from "../../domain/auth-tokens.ts";
 import { getClientUserFields } from "../../domain/client-user-fields.ts";
 import type { PresenceStatus } from "../../domain/presence.ts";
 import { presentClientUser, presentPagination, presentUser } from "../../domain/presenters.ts";
+import { assertAuthKeyAllowed } from "../../domain/security.ts";
 import {
 	createUser,
 	deactivateUsers,
@@ -44,6 +45,14 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 
 	router.post("/users", requireApiKey(deps, AUTH_OR_FULL), async (c) => {
 		const body = await readJSONBody(c);
+		if (c.get("apiKey").scope === "authOnly") {
+			// The Auth Key guardrails (issue 15) for the uid the body names; a body without one names "".
+			const uid = (body as { uid?: unknown } | null)?.uid;
+			assertAuthKeyAllowed(c.get("app"), {
+				uid: typeof uid === "string" ? uid.toLowerCase() : "",
+				origin: c.req.header("origin") ?? null,
+			});
+		}
 		const { user, withAuthToken } = await createUser(deps, c.get("app").id, body);
 		const token = withAuthToken ? await createAuthToken(deps, user.appId, user.uid, {}) : null;
 		const data = presentUser(user, { withTags: true, ...(token && { authToken: token.plaintext }) });
