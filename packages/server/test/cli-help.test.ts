@@ -60,6 +60,8 @@ describe("--help on every command and action", () => {
 			"tokens list",
 			"tokens delete",
 			"tokens flush",
+			"security get",
+			"security set",
 			"admin create",
 			"backup",
 			"restore",

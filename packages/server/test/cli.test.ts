@@ -401,3 +401,65 @@ describe("usage", () => {
 		});
 	});
 });
+
+describe("latchkey security", () => {
+	const defaults = {
+		tokenIdleTimeoutSeconds: null,
+		tokenMaxLifetimeSeconds: null,
+		authKeyLogin: "enabled",
+		authKeyUidAllowlist: [],
+		authKeyOriginAllowlist: [],
+		productionMode: false,
+		tokenStorage: "hashed",
+	};
+
+	test("security get shows the settings in force; security set changes only those given", async () => {
+		const created = await cliJSON<{ appId: string }>("apps", "create", "--name", "Secure");
+		expect(await cliJSON("security", "get")).toEqual({ appId: created.appId, ...defaults });
+		expect(
+			await cliJSON(
+				"security",
+				"set",
+				"--token-idle-timeout-seconds",
+				"3600",
+				"--auth-key-login",
+				"allowlist",
+				"--auth-key-uid-allowlist",
+				"Alice, bob",
+				"--production-mode",
+				"true",
+			),
+		).toEqual({
+			appId: created.appId,
+			...defaults,
+			tokenIdleTimeoutSeconds: 3600,
+			authKeyLogin: "allowlist",
+			authKeyUidAllowlist: ["alice", "bob"],
+			productionMode: true,
+		});
+		expect(
+			await cliJSON("security", "set", "--token-idle-timeout-seconds", "never", "--auth-key-uid-allowlist", ""),
+		).toMatchObject({ tokenIdleTimeoutSeconds: null, authKeyUidAllowlist: [], authKeyLogin: "allowlist" });
+		const text = await cli("security", "get");
+		expect(text.stdout).toContain("authKeyLogin             allowlist");
+	});
+
+	test("a bad value is exit 1 naming the setting; no setting at all is a usage error", async () => {
+		await cliJSON("apps", "create", "--name", "Secure");
+		const bad = await cli("security", "set", "--token-max-lifetime-seconds", "10", "--json");
+		expect(bad.code).toBe(1);
+		expect(JSON.parse(bad.stderr)).toEqual({
+			error: {
+				code: "ERR_BAD_REQUEST",
+				message: "Failed to validate the data sent with the request.",
+				details: { tokenMaxLifetimeSeconds: ["The tokenMaxLifetimeSeconds must be at least 60."] },
+			},
+		});
+		const none = await cli("security", "set");
+		expect({ code: none.code, stderr: none.stderr.split("\n")[0] }).toEqual({
+			code: 2,
+			stderr: "error: ERR_USAGE: give at least one setting to change (see `latchkey security set --help`)",
+		});
+		expect(await cliJSON("security", "get")).toMatchObject({ tokenMaxLifetimeSeconds: null });
+	});
+});

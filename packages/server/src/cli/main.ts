@@ -17,6 +17,7 @@ import * as devCert from "./commands/dev-cert.ts";
 import * as keys from "./commands/keys.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as restore from "./commands/restore.ts";
+import * as security from "./commands/security.ts";
 import * as serve from "./commands/serve.ts";
 import * as tokens from "./commands/tokens.ts";
 import * as users from "./commands/users.ts";
@@ -32,6 +33,7 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
 	keys,
 	users,
 	tokens,
+	security,
 	admin,
 	backup,
 	restore,
