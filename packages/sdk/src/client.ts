@@ -1,4 +1,5 @@
 import type { AppSettings } from "./app-settings.ts";
+import { type DeviceSession, parseDeviceSessions, parseRevokedCount } from "./device-sessions.ts";
 import { type CometChatException, createException, isCometChatException, SDK_ERROR } from "./exception.ts";
 import {
 	type Credential,
@@ -32,7 +33,14 @@ const ENDPOINTS = {
 	createUser: { method: "POST", path: "users", side: "admin" },
 	updateMe: { method: "PUT", path: "me", side: "client" },
 	logout: { method: "DELETE", path: "me", side: "client" },
-} satisfies Record<string, Endpoint | ((uid: string) => Endpoint)>;
+	listSessions: { method: "GET", path: "me/sessions", side: "client" },
+	endSession: (id: string): Endpoint => ({
+		method: "DELETE",
+		path: `me/sessions/${encodeURIComponent(id)}`,
+		side: "client",
+	}),
+	endSessions: { method: "DELETE", path: "me/sessions", side: "client" },
+} satisfies Record<string, Endpoint | ((value: string) => Endpoint)>;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -44,6 +52,12 @@ function invalidAnswer(): CometChatException {
 
 function notLoggedIn(): CometChatException {
 	return createException(SDK_ERROR.USER_NOT_LOGGED_IN, "No user is logged in. Please log in first.");
+}
+
+/** The id part (`lkat_…`) of a token: what `/me/sessions` shows. */
+function getTokenId(authToken: string): string {
+	const dot = authToken.indexOf(".");
+	return dot === -1 ? authToken : authToken.slice(0, dot);
 }
 
 function storageFailed(): CometChatException {
@@ -147,7 +161,7 @@ export class Client {
 		this.stopRealtime();
 		try {
 			const data = await this.request(ENDPOINTS.logout, { authToken: session.authToken });
-			await this.endSession(session);
+			await this.closeLocalSession(session);
 			return isRecord(data) ? data : {};
 		} catch (error) {
 			if (isCometChatException(error) && error.code === TOKEN_NOT_FOUND) return {};
@@ -208,6 +222,44 @@ export class Client {
 		const session = this.session;
 		if (!session) throw notLoggedIn();
 		return await this.send({ method: "GET", path, side: "client" }, { authToken: session.authToken });
+	}
+
+	/** See `CometChat.getSessions`. @example const devices = await client.getSessions(); */
+	async getSessions(): Promise<DeviceSession[]> {
+		const session = await this.requireSession();
+		return parseDeviceSessions(await this.request(ENDPOINTS.listSessions, { authToken: session.authToken }));
+	}
+
+	/** See `CometChat.endSession`. @example await client.endSession("lkat_…"); */
+	async endSession(id: string): Promise<void> {
+		if (typeof id !== "string" || id.trim() === "") {
+			throw createException(SDK_ERROR.MISSING_PARAMETERS, "Invalid or no parameter passed to the method.");
+		}
+		const session = await this.requireSession();
+		const own = id === session.authToken || id === getTokenId(session.authToken);
+		// Ending our own token is a logout: our socket closes first, so the server's 4001 is not taken for a revocation.
+		if (own) this.stopRealtime();
+		try {
+			await this.request(ENDPOINTS.endSession(id), { authToken: session.authToken });
+		} catch (error) {
+			// Still logged in (the token was not ended): the socket comes back as it was.
+			if (own && this.isCurrent(session) && this.settings.autoEstablishSocketConnection) this.startRealtime(session);
+			throw error;
+		}
+		if (own) await this.closeLocalSession(session);
+	}
+
+	/** See `CometChat.endOtherSessions`. @example const ended = await client.endOtherSessions(); */
+	async endOtherSessions(): Promise<number> {
+		const session = await this.requireSession();
+		const body = { scope: "others" };
+		return parseRevokedCount(await this.request(ENDPOINTS.endSessions, { authToken: session.authToken }, body));
+	}
+
+	private async requireSession(): Promise<Session> {
+		await this.ready;
+		if (!this.session) throw notLoggedIn();
+		return this.session;
 	}
 
 	/** See `CometChat.connect`. @example await client.connect(); */
@@ -299,7 +351,7 @@ export class Client {
 		} catch {
 			// Not found means it is already gone; anything else must not keep the new user out.
 		}
-		if (this.isCurrent(session)) await this.endSession(session);
+		if (this.isCurrent(session)) await this.closeLocalSession(session);
 	}
 
 	private readSession(answer: unknown, authToken: string): Session {
@@ -350,14 +402,14 @@ export class Client {
 			const usedToken = "authToken" in credential ? credential.authToken : null;
 			if (isCometChatException(error) && error.code === TOKEN_NOT_FOUND && session?.authToken === usedToken) {
 				this.stopRealtime();
-				await this.endSession(session).catch(() => {});
+				await this.closeLocalSession(session).catch(() => {});
 			}
 			throw error;
 		}
 	}
 
 	/** Clears the session (memory, then storage) and reports `logoutSuccess`, even if storage fails. */
-	private async endSession(session: Session): Promise<void> {
+	private async closeLocalSession(session: Session): Promise<void> {
 		try {
 			await this.clearSession(session);
 		} finally {

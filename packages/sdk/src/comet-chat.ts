@@ -4,6 +4,7 @@ import {
 	StorageMode as StorageModes,
 } from "./app-settings.ts";
 import { Client } from "./client.ts";
+import type { DeviceSession as DeviceSessionShape } from "./device-sessions.ts";
 import { createException, type CometChatException as Exception, SDK_ERROR } from "./exception.ts";
 import {
 	ConnectionListener as ConnectionListenerClass,
@@ -180,6 +181,41 @@ export class CometChat {
 		return await getUser(CometChat.getClient(), uid);
 	}
 
+	/**
+	 * "My devices" (a Latchkey addition, `GET /me/sessions`): the logged-in user's live tokens, newest first, each
+	 * with its id, device facts, the address and time of its last use, and `current: true` on this SDK's own.
+	 * Rejects with USER_NOT_LOGED_IN without a session.
+	 *
+	 * @example
+	 * const devices = await CometChat.getSessions();
+	 * const others = devices.filter((device) => !device.current);
+	 */
+	static async getSessions(): Promise<DeviceSessionShape[]> {
+		return await CometChat.getClient().getSessions();
+	}
+
+	/**
+	 * Ends one of the logged-in user's tokens by its id (from `getSessions()`); its sockets close. Ending this SDK's
+	 * own token logs it out (`logoutSuccess`). Another user's token rejects with ERR_AUTH_TOKEN_NOT_FOUND.
+	 *
+	 * @example
+	 * await CometChat.endSession(device.id);
+	 */
+	static async endSession(id: string): Promise<void> {
+		await CometChat.getClient().endSession(id);
+	}
+
+	/**
+	 * Ends every token of the logged-in user but this SDK's own ("sign out everywhere else"); resolves with how many
+	 * ended.
+	 *
+	 * @example
+	 * const ended = await CometChat.endOtherSessions();
+	 */
+	static async endOtherSessions(): Promise<number> {
+		return await CometChat.getClient().endOtherSessions();
+	}
+
 	/** `"connected"` once the server accepted the auth frame, `"connecting"` while (re)connecting, else `"disconnected"`. @example CometChat.getConnectionStatus(); */
 	static getConnectionStatus(): ConnectionStatus {
 		return CometChat.client?.getConnectionStatus() ?? "disconnected";
@@ -206,4 +242,5 @@ export declare namespace CometChat {
 	type CometChatException = Exception;
 	type UsersRequest = UsersRequestClass;
 	type UsersRequestBuilder = UsersRequestBuilderBase;
+	type DeviceSession = DeviceSessionShape;
 }

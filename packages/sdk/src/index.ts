@@ -2,6 +2,7 @@ export type { AppSettings, FetchFunction, PresenceSubscription, RealtimeOptions 
 export { AppSettingsBuilder, StorageMode } from "./app-settings.ts";
 export { Client } from "./client.ts";
 export { CometChat } from "./comet-chat.ts";
+export type { DeviceSession } from "./device-sessions.ts";
 export type { CometChatException } from "./exception.ts";
 export { isCometChatException, SDK_ERROR } from "./exception.ts";
 export { createFileStorage } from "./file-storage.ts";
