@@ -6,6 +6,7 @@ import * as rateLimits from "./0004-rate-limits.ts";
 import * as presence from "./0005-presence.ts";
 import * as appSecurity from "./0006-app-security.ts";
 import * as authTokenIp from "./0007-auth-token-ip.ts";
+import * as apiKeyExpiry from "./0008-api-key-expiry.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0005-presence": presence,
 	"0006-app-security": appSecurity,
 	"0007-auth-token-ip": authTokenIp,
+	"0008-api-key-expiry": apiKeyExpiry,
 };
