@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runCLI } from "../src/cli/main.ts";
 import {
 	callREST,
 	findOfficialSDK,
@@ -232,5 +233,82 @@ describe.skipIf("skip" in sdk)("official CometChat SDK 4.2.0 against a Latchkey 
 		expect(run.get("connectionStatus")).toEqual({ event: "connectionStatus", status: "disconnected" });
 		expect(run.get("nextCall").error).toMatchObject({ code: "AUTH_ERR_AUTH_TOKEN_NOT_FOUND" });
 		expect(run.get("selfLogout")).toEqual({ event: "selfLogout", loggedIn: null, stored: false });
+	});
+
+	test("the Auth Key guardrails (issue 15) as the SDK sees them: off, disabled, allowlist", async () => {
+		// A second app, made and configured by the CLI on the server's data dir, so the other scenarios keep theirs.
+		const cli = async (...argv: string[]): Promise<Record<string, unknown>> => {
+			const out: string[] = [];
+			const code = await runCLI([...argv, "--json"], {
+				env: { LATCHKEY_DATA_DIR: server.dataDir },
+				cwd: server.dataDir,
+				stdout: (line) => out.push(line),
+				stderr: (line) => out.push(line),
+			});
+			expect(code, out.join("\n")).toBe(0);
+			return JSON.parse(out.join("\n")) as Record<string, unknown>;
+		};
+		const app = (await cli("apps", "create", "--name", "Guarded")) as {
+			appId: string;
+			authKey: string;
+			restApiKey: string;
+		};
+		// The server learns of the CLI's writes within about 250 ms (its foreign-write check): wait, bounded, until
+		// its API answers the settings the CLI just set.
+		const settle = async (authKeyLogin: string): Promise<void> => {
+			const started = Date.now();
+			while (Date.now() - started < 5_000) {
+				const res = await callREST(server, "GET", "/v3/security", { key: app.restApiKey, appId: app.appId });
+				if ((res.body.data as { authKeyLogin?: string }).authKeyLogin === authKeyLogin) return;
+			}
+			throw new Error(`the server never saw authKeyLogin ${authKeyLogin}`);
+		};
+		const guarded = (uid: string, newUid: string) =>
+			runScenario(server, SDK_DIR, "auth-key-guardrail.cjs", {
+				COMPAT_APP_ID: app.appId,
+				COMPAT_AUTH_KEY: app.authKey,
+				COMPAT_UID: uid,
+				COMPAT_NEW_UID: newUid,
+			});
+		const noAccess = (message: string) => ({
+			error: { code: "AUTH_ERR_NO_ACCESS", message },
+		});
+
+		let run = await guarded("superhero1", "gr-open");
+		expectClean(run);
+		expect([run.get("login"), run.get("createUser")]).toEqual([
+			{ event: "login", uid: "superhero1" },
+			{ event: "createUser", uid: "gr-open" },
+		]);
+
+		await cli("security", "set", "--app", app.appId, "--auth-key-login", "disabled");
+		await settle("disabled");
+		run = await guarded("superhero1", "gr-closed");
+		expectClean(run);
+		const disabled = noAccess(
+			"The Auth Key is disabled for this app: log users in with auth tokens your backend creates with a REST API key.",
+		);
+		expect([run.get("login"), run.get("createUser")]).toEqual([
+			{ event: "login", ...disabled },
+			{ event: "createUser", ...disabled },
+		]);
+
+		await cli(
+			"security",
+			"set",
+			"--app",
+			app.appId,
+			"--auth-key-login",
+			"allowlist",
+			"--auth-key-uid-allowlist",
+			"superhero2",
+		);
+		await settle("allowlist");
+		run = await guarded("superhero2", "gr-stranger");
+		expectClean(run);
+		expect([run.get("login"), run.get("createUser")]).toEqual([
+			{ event: "login", uid: "superhero2" },
+			{ event: "createUser", ...noAccess("The Auth Key may not be used for the UID gr-stranger in this app.") },
+		]);
 	});
 });

@@ -175,9 +175,12 @@ export function callREST(
 	server: ServerProcess,
 	method: string,
 	urlPath: string,
-	options: { key?: string; token?: string; body?: unknown } = {},
+	options: { key?: string; token?: string; body?: unknown; appId?: string } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-	const headers: Record<string, string> = { appid: server.credentials.appId, "content-type": "application/json" };
+	const headers: Record<string, string> = {
+		appid: options.appId ?? server.credentials.appId,
+		"content-type": "application/json",
+	};
 	if (options.key) headers.apikey = options.key;
 	if (options.token) headers.authtoken = options.token;
 	return new Promise((resolve, reject) => {
