@@ -8,6 +8,7 @@ import { SECURITY_HEADERS } from "./layout.ts";
 import { appsPages } from "./pages/apps.ts";
 import { authPages } from "./pages/auth.ts";
 import { keysPages } from "./pages/keys.ts";
+import { securityPages } from "./pages/security.ts";
 import { userPages } from "./pages/user.ts";
 import { usersPages } from "./pages/users.ts";
 import { csrfRefusedPage, type DashboardEnv, requireCSRFToken, requireOperator } from "./session.ts";
@@ -55,6 +56,7 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 	dashboard.route("/", usersPages(deps));
 	dashboard.route("/", userPages(deps));
 	dashboard.route("/", keysPages(deps));
+	dashboard.route("/", securityPages(deps));
 	dashboard.all("*", (c) => {
 		// `/dashboard/apps/` means `/dashboard/apps`; the path is this origin's, so the redirect stays here.
 		if (c.req.method === "GET" && c.req.path.length > 1 && c.req.path.endsWith("/")) {

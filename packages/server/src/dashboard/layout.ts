@@ -33,7 +33,7 @@ export interface Crumb {
 	href?: string;
 }
 
-export type AppTab = "overview" | "users" | "keys";
+export type AppTab = "overview" | "users" | "keys" | "security";
 
 export interface PageView {
 	title: string;
@@ -60,6 +60,7 @@ function renderTabs(app: AppRecord, current: AppTab): Html {
 		["overview", "Overview", appPath(app.id)],
 		["users", "Users", appPath(app.id, "/users")],
 		["keys", "API keys", appPath(app.id, "/keys")],
+		["security", "Security", appPath(app.id, "/security")],
 	];
 	return html`<nav class="tabs" aria-label="App sections">
 		${tabs.map(

@@ -13,6 +13,7 @@ const NOTICES: Readonly<Record<string, string>> = {
 	"token-revoked": "The auth token was revoked. Clients using it are signed out.",
 	"tokens-flushed": "All auth tokens of this user were revoked.",
 	"key-deleted": "The API key was deleted. Requests using it are refused from now on.",
+	"security-saved": "The security settings were saved. They apply at once, to existing tokens too.",
 };
 
 export function noticeFor(code: string | undefined): string | null {

@@ -52,6 +52,14 @@ input[type=text],input[type=email],input[type=password],input[type=search],input
 textarea{min-height:6rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.875rem}
 input[aria-invalid=true],textarea[aria-invalid=true]{border-color:#b42318}
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400}
+fieldset{border:0;padding:0;margin:.75rem 0 0;min-width:0}
+legend{font-weight:600;padding:0;margin-bottom:.25rem}
+fieldset .check{align-items:flex-start;margin:.25rem 0}
+fieldset .check input{margin-top:.35rem}
+.inline-fields{display:flex;gap:.5rem}
+.inline-fields input{flex:1 1 8rem;min-width:0}
+.inline-fields select{flex:0 1 9rem}
+ul.plain{list-style:none;margin:0;padding:0}
 .field-error{color:#b42318;font-size:.875rem;margin:.25rem 0 0}
 button,.button{display:inline-block;font:inherit;font-weight:600;padding:.5rem 1rem;border-radius:.25rem;border:1px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer;text-decoration:none;line-height:1.5}
 button:hover,.button:hover{background:#1e40af;color:#fff}
