@@ -209,6 +209,35 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		await context.close();
 	});
 
+	test("security settings: the Security tab saves a timeout and an allowlist that REST then reports", async () => {
+		const { context, page } = await newPage(PHONE);
+		await signIn(page);
+		await page.goto(`${server.url}/dashboard/apps/${first.app.id}`);
+		await page.getByRole("link", { name: "Security", exact: true }).click();
+		await page.waitForURL(`${server.url}/dashboard/apps/${first.app.id}/security`);
+		await page.locator("#tokenIdleTimeout").fill("2");
+		await page.getByRole("combobox", { name: "Idle timeout unit" }).selectOption("hours");
+		await page.getByRole("radio", { name: /^Allowlist/ }).check();
+		await page.getByLabel(/^Allowed uids/).fill("Alice\nbob");
+		await page.getByRole("button", { name: "Save settings" }).click();
+		await expect(page.getByRole("status").first().textContent()).resolves.toContain(
+			"The security settings were saved.",
+		);
+		await screenshot(page, "security-360");
+		expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+		const settings = await rest("/v3/security", { apikey: first.restApiKey });
+		expect(((await settings.json()) as { data: unknown }).data).toEqual({
+			tokenIdleTimeoutSeconds: 7200,
+			tokenMaxLifetimeSeconds: null,
+			authKeyLogin: "allowlist",
+			authKeyUidAllowlist: ["alice", "bob"],
+			authKeyOriginAllowlist: [],
+			productionMode: false,
+			tokenStorage: "hashed",
+		});
+		await context.close();
+	});
+
 	test("keyboard: the first Tab reaches a visible skip link; Copy buttons work under the CSP", async () => {
 		const { context, page } = await newPage();
 		await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });

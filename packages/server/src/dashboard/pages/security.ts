@@ -121,10 +121,10 @@ function renderSecurityForm(
 		<label class="check"><input type="checkbox" id="productionMode" name="productionMode" value="1"${values.productionMode ? raw(" checked") : ""}${invalidAttributes(fields, "productionMode")}> Production mode</label>
 		<p class="hint">Also turns Auth Key login off, unless Auth Key login has ever been set for this app (here, with the CLI or the API). Keeping the sample users SUPERHERO1–5 from logging in is not built yet.</p>
 		${fieldError(fields, "productionMode")}
-		<label for="tokenStorage">Token storage</label>
+		<label for="tokenStorage">Token storage <span class="hint">Hashed: only a hash of each token is kept, so none can be read back. Retrievable: tokens kept encrypted so the REST API can return them, as CometChat does; not available yet.</span></label>
 		<select id="tokenStorage" name="tokenStorage"${invalidAttributes(fields, "tokenStorage")}>
-			<option value="hashed"${values.tokenStorage === "retrievable" ? "" : raw(" selected")}>hashed: only a hash is kept; a token cannot be read back</option>
-			<option value="retrievable"${values.tokenStorage === "retrievable" ? raw(" selected") : ""}>retrievable: kept encrypted, readable by the REST API (not available yet)</option>
+			<option value="hashed"${values.tokenStorage === "retrievable" ? "" : raw(" selected")}>hashed</option>
+			<option value="retrievable"${values.tokenStorage === "retrievable" ? raw(" selected") : ""}>retrievable (not available yet)</option>
 		</select>
 		${fieldError(fields, "tokenStorage")}
 		<div class="actions"><button type="submit">Save settings</button></div>
