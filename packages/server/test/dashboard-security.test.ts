@@ -76,7 +76,7 @@ test("the page shows every default setting, in force and in the form, and says w
 		<dt>Token storage</dt><dd><code>hashed</code></dd>
 	</dl>`);
 	expect(page).toContain(
-		"Not built yet: production mode's hold on the sample users SUPERHERO1–5 (they can still log in), and retrievable token storage.",
+		"the Auth Key settings and production mode (the sample users SUPERHERO1–5 cannot log in). Not built yet: retrievable token storage.",
 	);
 	expect(page).toContain(
 		'<input id="tokenIdleTimeout" name="tokenIdleTimeout" type="text" inputmode="numeric" maxlength="12" value="">',

@@ -49,10 +49,12 @@ describe("authKeyLogin", () => {
 	});
 
 	test("production mode disables the Auth Key unless authKeyLogin is set explicitly", async () => {
+		const body = { uid: "member", name: "Member" };
+		expect((await h.call("POST", "/v3/users", { key: h.seed.restApiKey, body })).status).toBe(200);
 		await setSecurity({ productionMode: true });
-		await expectError(await login("superhero1"), 403, "AUTH_ERR_NO_ACCESS", DISABLED, { reason: "authKeyDisabled" });
+		await expectError(await login("member"), 403, "AUTH_ERR_NO_ACCESS", DISABLED, { reason: "authKeyDisabled" });
 		await setSecurity({ authKeyLogin: "enabled" });
-		expect((await login("superhero1")).status).toBe(200);
+		expect((await login("member")).status).toBe(200);
 	});
 
 	test("allowlist: only the listed uids, whatever their case", async () => {
@@ -101,5 +103,46 @@ describe("authKeyLogin", () => {
 				reason: "originNotAllowed",
 			});
 		}
+	});
+});
+
+describe("production mode and the sample users", () => {
+	const held = (uid: string) =>
+		`The sample user ${uid} cannot log in while the app is in production mode: delete it, or turn production mode off.`;
+
+	test("turning it on ends the sample users' sessions; none of them logs in, with any key, until it is off", async () => {
+		const before = (await (await login("superhero1")).json()) as { data: { authToken: string } };
+		await setSecurity({ productionMode: true, authKeyLogin: "enabled" });
+		expect((await h.call("GET", "/v3.0/me", { token: before.data.authToken })).status).toBe(401);
+		expect(h.eventsOf("token.revoked").map((event) => "uid" in event && event.uid)).toEqual([
+			"superhero1",
+			"superhero2",
+			"superhero3",
+			"superhero4",
+			"superhero5",
+		]);
+		for (const key of [h.seed.authKey, h.seed.restApiKey]) {
+			await expectError(await login("superhero2", {}, key), 403, "AUTH_ERR_NO_ACCESS", held("superhero2"), {
+				reason: "sampleUser",
+			});
+		}
+		// Users of the app's own are not held, nor a sample uid deleted and created again later.
+		expect((await createUser("newcomer")).status).toBe(200);
+		expect((await login("newcomer")).status).toBe(200);
+		expect(
+			(await h.call("DELETE", "/v3/users/superhero3", { key: h.seed.restApiKey, body: { permanent: true } })).status,
+		).toBe(200);
+		h.clock.advance(1000);
+		expect((await createUser("superhero3")).status).toBe(200);
+		expect((await login("superhero3")).status).toBe(200);
+		await setSecurity({ productionMode: false });
+		expect((await login("superhero2")).status).toBe(200);
+	});
+
+	test("authKeyLogin null goes back to following production mode", async () => {
+		await setSecurity({ productionMode: true, authKeyLogin: "enabled" });
+		expect((await login("newcomer2")).status).toBe(404);
+		await setSecurity({ authKeyLogin: null });
+		await expectError(await login("newcomer2"), 403, "AUTH_ERR_NO_ACCESS", DISABLED, { reason: "authKeyDisabled" });
 	});
 });

@@ -3,6 +3,7 @@ import type { AuthTokenRecord, AuthTokenSelection, Page, PageRequest, Session } 
 import type { DomainDeps } from "./deps.ts";
 import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
 import { assertAuthTokenQuota } from "./quotas.ts";
+import { assertMayLogIn } from "./sample-users.ts";
 import { generateCredential, parseCredential, verifySecret } from "./secrets.ts";
 import { getActiveUser, normalizeUid } from "./users.ts";
 import { parseInput } from "./validation.ts";
@@ -71,6 +72,7 @@ export async function createAuthToken(
 	const parsed = parseInput(createAuthTokenSchema, input ?? {});
 	const normalized = normalizeUid(uid);
 	if (normalized === null) throw uidNotFound(uid.toLowerCase());
+	await assertMayLogIn(deps, appId, normalized);
 	const credential = generateCredential(AUTH_TOKEN_PREFIX);
 	const token: AuthTokenRecord = {
 		id: credential.id,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppRecord, StoredSecuritySettings } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
+import { endSampleUserSessions } from "./sample-users.ts";
 import { uidSchema } from "./users.ts";
 import { parseInput } from "./validation.ts";
 
@@ -51,7 +52,8 @@ const originSchema = z
 export const securitySettingsSchema = z.object({
 	tokenIdleTimeoutSeconds: timeoutSchema.optional(),
 	tokenMaxLifetimeSeconds: timeoutSchema.optional(),
-	authKeyLogin: z.enum(["enabled", "disabled", "allowlist"]).optional(),
+	// null: back to the default, which follows production mode.
+	authKeyLogin: z.enum(["enabled", "disabled", "allowlist"]).nullable().optional(),
 	authKeyUidAllowlist: z.array(uidSchema).max(MAX_ALLOWLIST_ITEMS).optional(),
 	authKeyOriginAllowlist: z.array(originSchema).max(MAX_ALLOWLIST_ITEMS).optional(),
 	productionMode: z.boolean().optional(),
@@ -94,11 +96,13 @@ export async function updateSecuritySettings(
 	}
 	const stored: StoredSecuritySettings = { ...app.security };
 	for (const [name, value] of Object.entries(changes)) {
-		if (value !== undefined) (stored as Record<string, unknown>)[name] = value;
+		if (name === "authKeyLogin" && value === null) delete stored.authKeyLogin;
+		else if (value !== undefined) (stored as Record<string, unknown>)[name] = value;
 	}
 	const updated = await deps.store.setAppSecurity(app.id, stored);
 	if (!updated) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${app.id} does not exist.`);
 	await deps.events.publish({ type: "app.updated", appId: app.id });
+	if (securityOf(updated).productionMode && !securityOf(app).productionMode) await endSampleUserSessions(deps, updated);
 	return securityOf(updated);
 }
 

@@ -69,7 +69,7 @@ function renderInForce(settings: SecuritySettings): Html {
 		<dt>Production mode</dt><dd>${settings.productionMode ? "on" : "off"}</dd>
 		<dt>Token storage</dt><dd><code>${settings.tokenStorage}</code></dd>
 	</dl>
-	<p class="muted small">Enforced now: both timeouts (an expired token is refused like a deleted one and its sockets close) and the Auth Key settings. Not built yet: production mode's hold on the sample users SUPERHERO1–5 (they can still log in), and retrievable token storage.</p>
+	<p class="muted small">Enforced now: both timeouts (an expired token is refused like a deleted one and its sockets close), the Auth Key settings and production mode (the sample users SUPERHERO1–5 cannot log in). Not built yet: retrievable token storage.</p>
 </section>`;
 }
 
@@ -119,7 +119,7 @@ function renderSecurityForm(
 		<textarea id="authKeyOriginAllowlist" name="authKeyOriginAllowlist" spellcheck="false"${invalidAttributes(fields, "authKeyOriginAllowlist")}>${values.authKeyOriginAllowlist}</textarea>
 		${fieldError(fields, "authKeyOriginAllowlist")}
 		<label class="check"><input type="checkbox" id="productionMode" name="productionMode" value="1"${values.productionMode ? raw(" checked") : ""}${invalidAttributes(fields, "productionMode")}> Production mode</label>
-		<p class="hint">Also turns Auth Key login off, unless Auth Key login has ever been set for this app (here, with the CLI or the API). Keeping the sample users SUPERHERO1–5 from logging in is not built yet.</p>
+		<p class="hint">Also turns Auth Key login off, unless Auth Key login has ever been set for this app (here, with the CLI or the API). The sample users SUPERHERO1–5 made with the app cannot log in while it is on (their sessions end when you turn it on); delete them, or turn it off, to use them.</p>
 		${fieldError(fields, "productionMode")}
 		<label for="tokenStorage">Token storage <span class="hint">Hashed: only a hash of each token is kept, so none can be read back. Retrievable: tokens kept encrypted so the REST API can return them, as CometChat does; not available yet.</span></label>
 		<select id="tokenStorage" name="tokenStorage"${invalidAttributes(fields, "tokenStorage")}>
