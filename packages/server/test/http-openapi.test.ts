@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApiKeySchema, updateApiKeySchema } from "../src/domain/api-keys.ts";
+import { createApiKeySchema, rotateApiKeySchema, updateApiKeySchema } from "../src/domain/api-keys.ts";
 import { createAuthTokenSchema, updateAuthTokenSchema } from "../src/domain/auth-tokens.ts";
 import type { ErrorCode } from "../src/domain/errors.ts";
 import {
@@ -358,6 +358,7 @@ describe("the document's schemas", () => {
 		expect(REQUEST_SCHEMAS.UpdateAuthTokenBody).toBe(updateAuthTokenSchema);
 		expect(REQUEST_SCHEMAS.CreateApiKeyBody).toBe(createApiKeySchema);
 		expect(REQUEST_SCHEMAS.UpdateApiKeyBody).toBe(updateApiKeySchema);
+		expect(REQUEST_SCHEMAS.RotateApiKeyBody).toBe(rotateApiKeySchema);
 	});
 
 	test("a body schema shows the limits the domain enforces", () => {
@@ -469,7 +470,9 @@ describe("every operation answers as documented", () => {
 		await doc("listApiKeys", "GET", "/v3/apikeys", { key: h.seed.authKey });
 		await doc("getApiKey", "GET", `/v3/apikeys/${keyId}`, { key: rest });
 		await doc("getApiKey", "GET", "/v3/apikeys/lkak_00000000000000000000", { key: rest });
-		await doc("updateApiKey", "PUT", `/v3/apikeys/${keyId}`, { key: rest, body: { name: "ci 2" } });
+		await doc("updateApiKey", "PUT", `/v3/apikeys/${keyId}`, { key: rest, body: { name: "ci 2", expiresAt: null } });
+		await doc("rotateApiKey", "POST", `/v3/apikeys/${keyId}/rotate`, { key: rest, body: { overlapSeconds: 60 } });
+		await doc("rotateApiKey", "POST", `/v3/apikeys/${keyId}/rotate`, { key: rest, body: { overlapSeconds: -1 } });
 		await doc("deleteApiKey", "DELETE", `/v3/apikeys/${keyId}`, { key: rest });
 
 		await doc("deactivateUsers", "DELETE", "/v3/users", { key: rest, body: { uidsToDeactivate: ["ada", "nobody"] } });
@@ -526,6 +529,8 @@ describe("every operation answers as documented", () => {
 			"getApiKey 200",
 			"getApiKey 404",
 			"updateApiKey 200",
+			"rotateApiKey 200",
+			"rotateApiKey 400",
 			"deleteApiKey 200",
 			"deactivateUsers 200",
 			"reactivateUsers 200",

@@ -26,12 +26,14 @@ export interface ReadCacheStats {
 	apps: number;
 	/** `lastUsedAt` writes waiting for the next flush. */
 	pendingTouches: number;
+	/** API keys' `lastUsedAt` writes waiting for the next flush. */
+	pendingKeyTouches: number;
 }
 
 export interface ReadCache {
 	/**
 	 * The store to hand to the domain: `getSession`, `getApiKey` and `getApp` answer from memory while the bus is
-	 * live; `touchAuthToken` is written behind; everything else goes straight through.
+	 * live; `touchAuthToken` and `touchApiKey` are written behind; everything else goes straight through.
 	 */
 	store: Store;
 	stats(): ReadCacheStats;
@@ -74,6 +76,8 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 	let epoch = 0;
 	// The newest use per token, and the address it came from, waiting for the next flush.
 	const touches = new Map<string, { at: number; ip?: string }>();
+	// The newest use per API key, waiting for the next flush.
+	const keyTouches = new Map<string, number>();
 
 	function dropUser(appId: string, uid: string): void {
 		const ids = tokensByUser.get(userKey(appId, uid));
@@ -169,13 +173,22 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 		if (pending.ip !== undefined) token.lastUsedIp = pending.ip;
 	}
 
+	function withPendingKeyTouch(key: ApiKeyRecord): ApiKeyRecord {
+		const pending = keyTouches.get(key.id);
+		if (pending !== undefined && pending > (key.lastUsedAt ?? 0)) key.lastUsedAt = pending;
+		return key;
+	}
+
 	const flush = async (): Promise<void> => {
-		if (touches.size === 0) return;
+		if (touches.size === 0 && keyTouches.size === 0) return;
 		const batch = [...touches];
 		touches.clear();
-		await Promise.all(
-			batch.map(([id, use]) => store.touchAuthToken(id, use.at, use.ip === undefined ? {} : { ip: use.ip })),
-		);
+		const keyBatch = [...keyTouches];
+		keyTouches.clear();
+		await Promise.all([
+			...batch.map(([id, use]) => store.touchAuthToken(id, use.at, use.ip === undefined ? {} : { ip: use.ip })),
+			...keyBatch.map(([id, at]) => store.touchApiKey(id, at)),
+		]);
 	};
 	const timer = setInterval(() => {
 		flush().catch((error: unknown) => options.onError?.(error));
@@ -204,7 +217,16 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 			for (const token of listed.items) withPendingTouch(token);
 			return listed;
 		},
-		getApiKey: (id) => readThrough(apiKeys, id, () => store.getApiKey(id)),
+		getApiKey: (id) =>
+			readThrough(apiKeys, id, async () => {
+				const key = await store.getApiKey(id);
+				return key && withPendingKeyTouch(key);
+			}),
+		listApiKeys: async (appId, query) => {
+			const listed = await store.listApiKeys(appId, query);
+			for (const key of listed.items) withPendingKeyTouch(key);
+			return listed;
+		},
 		getApp: (id) => readThrough(apps, id, () => store.getApp(id)),
 		// Recording use is not worth a write per request: the newest time per token, with the address of the newest
 		// use that named one, goes out with the next flush.
@@ -217,6 +239,10 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 			const newer = lastUsedAt >= pending.at;
 			if (newer) pending.at = lastUsedAt;
 			if (options.ip !== undefined && (newer || pending.ip === undefined)) pending.ip = options.ip;
+		},
+		// The same for API keys: one write per key per flush, whatever the request rate.
+		touchApiKey: async (id, lastUsedAt) => {
+			if (lastUsedAt > (keyTouches.get(id) ?? Number.NEGATIVE_INFINITY)) keyTouches.set(id, lastUsedAt);
 		},
 	};
 	// Every other method is the store's own, bound to it once.
@@ -236,7 +262,13 @@ export function createReadCache(store: Store, bus: EventBus, options: ReadCacheO
 
 	return {
 		store: cached,
-		stats: () => ({ sessions: sessions.size, apiKeys: apiKeys.size, apps: apps.size, pendingTouches: touches.size }),
+		stats: () => ({
+			sessions: sessions.size,
+			apiKeys: apiKeys.size,
+			apps: apps.size,
+			pendingTouches: touches.size,
+			pendingKeyTouches: keyTouches.size,
+		}),
 		flush,
 		async close(): Promise<void> {
 			clearInterval(timer);

@@ -80,6 +80,8 @@ export function presentApiKey(key: ApiKeyRecord, plaintext?: string): Record<str
 		scope: key.scope,
 		...(key.createdBy !== null && { createdBy: key.createdBy }),
 		createdAt: toUnixSeconds(key.createdAt),
+		expiresAt: key.expiresAt === undefined || key.expiresAt === null ? null : toUnixSeconds(key.expiresAt),
+		lastUsedAt: key.lastUsedAt === undefined || key.lastUsedAt === null ? null : toUnixSeconds(key.lastUsedAt),
 	};
 }
 

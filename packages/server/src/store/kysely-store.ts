@@ -7,6 +7,7 @@ import { MIGRATIONS } from "./migrations/index.ts";
 import * as operators from "./operators.ts";
 import * as presence from "./presence.ts";
 import type {
+	ApiKeyPatch,
 	ApiKeyQuery,
 	ApiKeyRecord,
 	AppRecord,
@@ -15,7 +16,6 @@ import type {
 	AuthTokenSelection,
 	ClientUserField,
 	DeletedAppCounts,
-	KeyScope,
 	OperatorRecord,
 	OperatorSessionRecord,
 	Page,
@@ -146,16 +146,29 @@ export class KyselyStore implements Store {
 		return await apiKeys.listApiKeys(this.db, appId, query);
 	}
 
-	async updateApiKey(
-		appId: string,
-		id: string,
-		patch: { name?: string; scope?: KeyScope },
-	): Promise<ApiKeyRecord | null> {
+	async updateApiKey(appId: string, id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
 		return await this.write((db) => apiKeys.updateApiKey(db, appId, id, patch));
 	}
 
 	async deleteApiKey(appId: string, id: string): Promise<boolean> {
 		return await this.write((db) => apiKeys.deleteApiKey(db, appId, id));
+	}
+
+	async rotateApiKey(
+		key: ApiKeyRecord,
+		replaced: { id: string; expiresAt: number },
+		options: { maxPerApp: number },
+	): Promise<ApiKeyRecord | "quota" | null> {
+		try {
+			return await this.atomically((trx) => apiKeys.rotateApiKey(trx, key, replaced, options));
+		} catch (error) {
+			if (error instanceof apiKeys.ReplacedApiKeyGoneError) return null;
+			throw error;
+		}
+	}
+
+	async touchApiKey(id: string, lastUsedAt: number): Promise<void> {
+		await this.write((db) => apiKeys.touchApiKey(db, id, lastUsedAt));
 	}
 
 	// ---- Users ----

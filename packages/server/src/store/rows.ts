@@ -72,6 +72,9 @@ export function apiKeyFromRow(row: Selectable<ApiKeysTable>): ApiKeyRecord {
 		secretHash: row.secret_hash,
 		createdBy: row.created_by,
 		createdAt: toNumber(row.created_at),
+		// Absent, not null, when unset: most keys, and what callers compare against.
+		...(row.expires_at !== null && row.expires_at !== undefined && { expiresAt: toNumber(row.expires_at) }),
+		...(row.last_used_at !== null && row.last_used_at !== undefined && { lastUsedAt: toNumber(row.last_used_at) }),
 	};
 }
 
@@ -84,6 +87,8 @@ export function apiKeyToRow(key: ApiKeyRecord): ApiKeysTable {
 		secret_hash: key.secretHash,
 		created_by: key.createdBy,
 		created_at: key.createdAt,
+		expires_at: key.expiresAt ?? null,
+		last_used_at: key.lastUsedAt ?? null,
 	};
 }
 

@@ -58,6 +58,17 @@ export interface ApiKeyRecord {
 	secretHash: string;
 	createdBy: string | null;
 	createdAt: number;
+	/** When the key stops working (issue 15); absent or null: never. */
+	expiresAt?: number | null;
+	/** The last recorded use (written behind, at most once a minute per key); absent or null: never used. */
+	lastUsedAt?: number | null;
+}
+
+/** What an update may change of a key; `expiresAt: null` removes the expiry. */
+export interface ApiKeyPatch {
+	name?: string;
+	scope?: KeyScope;
+	expiresAt?: number | null;
 }
 
 export interface UserRecord {
@@ -212,8 +223,20 @@ export interface Store {
 	insertApiKey(key: ApiKeyRecord, options: { maxPerApp: number }): Promise<boolean>;
 	getApiKey(id: string): Promise<ApiKeyRecord | null>;
 	listApiKeys(appId: string, query: ApiKeyQuery): Promise<Page<ApiKeyRecord>>;
-	updateApiKey(appId: string, id: string, patch: { name?: string; scope?: KeyScope }): Promise<ApiKeyRecord | null>;
+	updateApiKey(appId: string, id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null>;
 	deleteApiKey(appId: string, id: string): Promise<boolean>;
+	/**
+	 * In one transaction: inserts `key` unless the app already has `maxPerApp` keys, and makes the replaced key
+	 * expire at `replaced.expiresAt` (or keeps its earlier expiry). The replaced key as it now is; "quota" at the cap;
+	 * null when the replaced key is not of that app (nothing inserted).
+	 */
+	rotateApiKey(
+		key: ApiKeyRecord,
+		replaced: { id: string; expiresAt: number },
+		options: { maxPerApp: number },
+	): Promise<ApiKeyRecord | "quota" | null>;
+	/** Records a use of the key. */
+	touchApiKey(id: string, lastUsedAt: number): Promise<void>;
 
 	/** False when the uid is taken in that app (also by a deactivated user). */
 	insertUser(user: UserRecord): Promise<boolean>;

@@ -23,6 +23,10 @@ export interface ApiKeysTable {
 	secret_hash: string;
 	created_by: string | null;
 	created_at: Int;
+	/** When the key stops working (migration 0008); null: never. Optional so older row mappers still type. */
+	expires_at?: Int | null;
+	/** The last recorded use (migration 0008), written behind. */
+	last_used_at?: Int | null;
 }
 
 export interface UsersTable {

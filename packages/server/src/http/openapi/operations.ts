@@ -359,6 +359,20 @@ export const OPERATIONS: readonly Operation[] = [
 		errors: ["ERR_APIKEY_NOT_FOUND", "ERR_APIKEY_NO_SELF_ACTION"],
 	},
 	{
+		method: "post",
+		path: "/apikeys/{apiKey}/rotate",
+		operationId: "rotateApiKey",
+		tag: "API keys",
+		summary: "Rotate an API key",
+		description:
+			"Latchkey's own. Answers a new key with the same name and scope (its full value once, with `Cache-Control: no-store`); the old key keeps working for `overlapSeconds`, then is refused with `AUTH_ERR_APIKEY_NOT_FOUND` (`details.reason: expired`). A key may rotate itself. The new key counts against the 25-key cap.",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "RotateApiKeyBody", required: true },
+		response: "ApiKeyAnswer",
+		errors: ["ERR_BAD_REQUEST", "ERR_APIKEY_NOT_FOUND", "ERR_PLAN_QUOTA_RESTRICTION"],
+	},
+	{
 		method: "get",
 		path: "/security",
 		operationId: "getSecuritySettings",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createApiKeySchema, updateApiKeySchema } from "../../domain/api-keys.ts";
+import { createApiKeySchema, rotateApiKeySchema, updateApiKeySchema } from "../../domain/api-keys.ts";
 import {
 	createAuthTokenSchema,
 	revokeAppAuthTokensSchema,
@@ -83,6 +83,10 @@ const apiKeySchema = z.strictObject({
 	scope: z.enum(["fullAccess", "authOnly"]),
 	createdBy: z.string().optional(),
 	createdAt: unixSeconds,
+	expiresAt: unixSeconds.nullable().meta({ description: "Refused from this second on; null: never expires." }),
+	lastUsedAt: unixSeconds
+		.nullable()
+		.meta({ description: "The last recorded use (at most once a minute, written behind); null until used." }),
 });
 
 const paginationSchema = z.strictObject({
@@ -200,6 +204,7 @@ export const REQUEST_SCHEMAS = {
 	EndSessionsBody: endOwnSessionsSchema,
 	CreateApiKeyBody: createApiKeySchema,
 	UpdateApiKeyBody: updateApiKeySchema,
+	RotateApiKeyBody: rotateApiKeySchema,
 	// PUT /me: a body with any profile field is a profile update (role ignored), any other body a login.
 	UpdateMeBody: z.union([updateUserSchema.omit({ role: true }), createAuthTokenSchema]),
 	UpdateSecurityBody: securitySettingsSchema,

@@ -1,5 +1,12 @@
 import { Hono } from "hono";
-import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey } from "../../domain/api-keys.ts";
+import {
+	createApiKey,
+	deleteApiKey,
+	getApiKey,
+	listApiKeys,
+	rotateApiKey,
+	updateApiKey,
+} from "../../domain/api-keys.ts";
 import { presentApiKey, presentPagination } from "../../domain/presenters.ts";
 import { maskCredential } from "../../domain/secrets.ts";
 import type { ApiKeyQuery } from "../../store/store.ts";
@@ -55,6 +62,14 @@ export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 		});
 	});
 	refuseOtherMethods(router, "/apikeys/:apiKey", ["GET", "PUT", "DELETE"]);
+
+	// A key may rotate itself (unlike update and delete): a backend replaces its own key this way.
+	router.post("/apikeys/:apiKey/rotate", async (c) => {
+		const body = await readJSONBody(c);
+		const { key, plaintext } = await rotateApiKey(deps, c.get("app").id, c.req.param("apiKey"), body);
+		return c.json({ data: presentApiKey(key, plaintext) }, 200, NO_STORE);
+	});
+	refuseOtherMethods(router, "/apikeys/:apiKey/rotate", ["POST"]);
 
 	return router;
 }
