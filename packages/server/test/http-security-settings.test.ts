@@ -124,6 +124,10 @@ describe("PUT /v3/security", () => {
 				{ tokenIdleTimeoutSeconds: ["The tokenIdleTimeoutSeconds must be a number."] },
 			],
 			[{ authKeyLogin: "sometimes" }, { authKeyLogin: ["The selected authKeyLogin is invalid."] }],
+			[
+				{ tokenIdleTimeoutSeconds: 3600.5 },
+				{ tokenIdleTimeoutSeconds: ["The tokenIdleTimeoutSeconds must be a whole number."] },
+			],
 			[{ productionMode: "yes" }, { productionMode: ["The productionMode must be a boolean."] }],
 			[
 				{ authKeyOriginAllowlist: ["https://app.example/path"] },

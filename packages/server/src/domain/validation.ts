@@ -3,6 +3,8 @@ import { LatchkeyError } from "./errors.ts";
 
 function describeType(expected: string): string {
 	if (expected === "array") return "an array";
+	// Zod 4 reports a fractional number given to `.int()` as expecting "int".
+	if (expected === "int") return "a whole number";
 	// Zod calls a JSON object a "record"; API callers know it as an object.
 	if (expected === "record" || expected === "object") return "an object";
 	return `a ${expected}`;
