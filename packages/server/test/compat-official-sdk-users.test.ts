@@ -78,8 +78,8 @@ describe.skipIf("skip" in sdk)(
 				"GET /v3.0/users?per_page=2&searchKey=ur-al&page=1",
 				"GET /v3.0/users?per_page=2&searchKey=ur-al&page=2",
 				"GET /v3.0/users?per_page=2&searchKey=ur-al&page=3",
-			// Past the last page: the SDK still asks, and gets an empty page.
-			"GET /v3.0/users?per_page=2&searchKey=ur-al&page=4",
+				// Past the last page: the SDK still asks, and gets an empty page.
+				"GET /v3.0/users?per_page=2&searchKey=ur-al&page=4",
 				"GET /v3.0/users?per_page=30&searchKey=ur-&status=available&page=1",
 				"GET /v3.0/users?per_page=30&searchKey=ur-&status=offline&page=1",
 				"GET /v3.0/users?per_page=30&searchKey=ur-gone&page=1",
