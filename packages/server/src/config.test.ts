@@ -189,3 +189,15 @@ describe("the Management API's key and secret (issue 13 item 7)", () => {
 		).toThrow(new ConfigError("LATCHKEY_MANAGEMENT_SECRET must not contain LATCHKEY_MANAGEMENT_KEY"));
 	});
 });
+
+test("readConfig() reads LATCHKEY_TOKEN_ENCRYPTION_KEY as 32 bytes and refuses anything else", () => {
+	expect(readConfig({}, "/tmp").tokenEncryptionKey).toBeNull();
+	expect(readConfig({ LATCHKEY_TOKEN_ENCRYPTION_KEY: "ab".repeat(32) }, "/tmp").tokenEncryptionKey).toEqual(
+		Buffer.alloc(32, 0xab),
+	);
+	expect(() => readConfig({ LATCHKEY_TOKEN_ENCRYPTION_KEY: "ab".repeat(16) }, "/tmp")).toThrow(
+		new ConfigError(
+			"LATCHKEY_TOKEN_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)",
+		),
+	);
+});

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseTokenEncryptionKey } from "./domain/token-cipher.ts";
 import type { RateLimitOptions } from "./web/rate-limits.ts";
 
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
 	rateLimits: RateLimitOptions;
 	/** LATCHKEY_METRICS_TOKEN: `/metrics` is served, to its bearer only, when set; null leaves metrics off. */
 	metricsToken: string | null;
+	/** LATCHKEY_TOKEN_ENCRYPTION_KEY (32 bytes): seals tokens of apps with retrievable storage; null: none may. */
+	tokenEncryptionKey: Buffer | null;
 	/**
 	 * LATCHKEY_MANAGEMENT_KEY + LATCHKEY_MANAGEMENT_SECRET: the Management API (`/apps`) is served, to requests
 	 * carrying both, when both are set; null leaves it off.
@@ -222,6 +225,13 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		const value = env[name];
 		if (value !== undefined && value !== "") rateLimits[field] = parseInteger(name, value, min, max);
 	}
+	const tokenEncryptionKeyText = env.LATCHKEY_TOKEN_ENCRYPTION_KEY || null;
+	const tokenEncryptionKey = tokenEncryptionKeyText === null ? null : parseTokenEncryptionKey(tokenEncryptionKeyText);
+	if (tokenEncryptionKeyText !== null && tokenEncryptionKey === null) {
+		throw new ConfigError(
+			"LATCHKEY_TOKEN_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)",
+		);
+	}
 	const metricsToken = env.LATCHKEY_METRICS_TOKEN || null;
 	if (metricsToken !== null && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
 		throw new ConfigError(
@@ -245,6 +255,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		quotas: Object.freeze(quotas),
 		rateLimits: Object.freeze(rateLimits),
 		metricsToken,
+		tokenEncryptionKey,
 		management,
 	});
 }

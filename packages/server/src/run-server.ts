@@ -1,8 +1,9 @@
 import pino from "pino";
 import { ensureFirstApp, formatCredentials, prepareDataDir } from "./bootstrap.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { ensureSetupLink } from "./dashboard/setup-link.ts";
 import { systemClock } from "./domain/clock.ts";
+import { securityOf } from "./domain/security.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { type ForeignWriteWatcher, watchForeignWrites } from "./events/foreign-writes.ts";
 import { createPostgresEventBus } from "./events/postgres-bus.ts";
@@ -10,6 +11,7 @@ import { createLogger } from "./logger.ts";
 import { openStore } from "./open-store.ts";
 import { startServer } from "./serve.ts";
 import { createPostgresLimiterFactory } from "./store/rate-limit-counters.ts";
+import type { Store } from "./store/store.ts";
 
 /** How often each node re-checks its live sockets against the store: the safety net behind the bus. */
 const RECONCILE_INTERVAL_MS = 30_000;
@@ -38,6 +40,7 @@ export async function runServer(config: Readonly<Config>, output: ServerOutput):
 	// Also on PostgreSQL: credentials.json and dev certificates live there.
 	prepareDataDir(config.dataDir);
 	const store = await openStore(config);
+	await refuseRetrievableWithoutKey(config, store);
 	// On PostgreSQL, change events reach every node through LISTEN/NOTIFY. On SQLite there is one node, and the
 	// writes of another process (the CLI) are noticed by the watcher below and announced as a resync.
 	let watcher: ForeignWriteWatcher | null = null;
@@ -118,4 +121,18 @@ export async function runServer(config: Readonly<Config>, output: ServerOutput):
 		process.once("SIGTERM", () => stop("SIGTERM"));
 		process.once("SIGINT", () => stop("SIGINT"));
 	});
+}
+
+/**
+ * An app keeping tokens retrievable needs LATCHKEY_TOKEN_ENCRYPTION_KEY: without it the server would mint tokens it
+ * promised to keep and could not, so it does not start (issue 15).
+ */
+async function refuseRetrievableWithoutKey(config: Readonly<Config>, store: Store): Promise<void> {
+	if (config.tokenEncryptionKey) return;
+	const apps = (await store.listApps()).filter((app) => securityOf(app).tokenStorage === "retrievable");
+	if (apps.length === 0) return;
+	await store.close();
+	throw new ConfigError(
+		`LATCHKEY_TOKEN_ENCRYPTION_KEY is not set, but app ${apps.map((app) => app.id).join(", ")} keeps tokens retrievable: set the key it was configured with, or switch the app to hashed storage (latchkey security set --token-storage hashed).`,
+	);
 }

@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import type { Clock } from "./domain/clock.ts";
 import type { DomainDeps } from "./domain/deps.ts";
 import { parsePublicEndpoint } from "./domain/me.ts";
+import { createTokenCipher } from "./domain/token-cipher.ts";
 import { createLocalEventBus, type EventBus } from "./events/bus.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { startExpirySweep } from "./realtime/expiry-sweep.ts";
@@ -83,6 +84,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		clock: deps.clock,
 		events: metrics ? metrics.countingPublisher(bus) : bus,
 		quotas: deps.config.quotas,
+		...(deps.config.tokenEncryptionKey && { tokenCipher: createTokenCipher(deps.config.tokenEncryptionKey) }),
 	};
 	const rateLimits = new RateLimits(deps.config.rateLimits, { shared: deps.sharedLimiter });
 	const app = createWebApp({

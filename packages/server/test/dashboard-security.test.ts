@@ -76,7 +76,7 @@ test("the page shows every default setting, in force and in the form, and says w
 		<dt>Token storage</dt><dd><code>hashed</code></dd>
 	</dl>`);
 	expect(page).toContain(
-		"the Auth Key settings and production mode (the sample users SUPERHERO1–5 cannot log in). Not built yet: retrievable token storage.",
+		"the Auth Key settings, production mode (the sample users SUPERHERO1–5 cannot log in) and retrievable storage (it needs LATCHKEY_TOKEN_ENCRYPTION_KEY).",
 	);
 	expect(page).toContain(
 		'<input id="tokenIdleTimeout" name="tokenIdleTimeout" type="text" inputmode="numeric" maxlength="12" value="">',
@@ -248,7 +248,7 @@ test("retrievable token storage is refused with the domain's message as a form e
 	expect(res.status).toBe(400);
 	const page = await res.text();
 	const message =
-		"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server does not support yet.";
+		"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server is not configured with.";
 	expect(page).toContain(`<li>${message}</li>`);
 	expect(page).toContain(`<p class="field-error" id="tokenStorage-error">${message}</p>`);
 	expect(page).toContain('<option value="retrievable" selected>');

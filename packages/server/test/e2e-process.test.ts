@@ -184,4 +184,21 @@ describe("the real server process", () => {
 			`latchkey: LATCHKEY_DATA_DIR ${path.join(parent, "data")} is not a writable directory (ENOTDIR)`,
 		);
 	});
+
+	test("an app keeping tokens retrievable stops start-up without LATCHKEY_TOKEN_ENCRYPTION_KEY, and starts with it", async () => {
+		const dir = makeTempDir("retrievable");
+		const key = { LATCHKEY_DATA_DIR: dir, LATCHKEY_TOKEN_ENCRYPTION_KEY: "5a".repeat(32) };
+		expect((await runProcess(cliArgs("migrate"), { LATCHKEY_DATA_DIR: dir })).code).toBe(0);
+		const created = await runProcess(cliArgs("apps", "create", "--name", "Kept", "--json"), key);
+		const appId = (JSON.parse(created.stdout) as { appId: string }).appId;
+		const set = await runProcess(cliArgs("security", "set", "--app", appId, "--token-storage", "retrievable"), key);
+		expect(set.code).toBe(0);
+		const refused = await runProcess(mainArgs(), { PORT: "0", LATCHKEY_DATA_DIR: dir });
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toContain(
+			`latchkey: LATCHKEY_TOKEN_ENCRYPTION_KEY is not set, but app ${appId} keeps tokens retrievable: set the key it was configured with, or switch the app to hashed storage (latchkey security set --token-storage hashed).`,
+		);
+		const server = await startServerProcess({ PORT: String(await findFreePort()), ...key });
+		running.push(server);
+	});
 });

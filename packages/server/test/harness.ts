@@ -4,6 +4,7 @@ import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/a
 import type { Clock } from "../src/domain/clock.ts";
 import type { AppQuotas, DomainDeps } from "../src/domain/deps.ts";
 import { parsePublicEndpoint } from "../src/domain/me.ts";
+import type { TokenCipher } from "../src/domain/token-cipher.ts";
 import { createLocalEventBus, type LocalEventBus } from "../src/events/bus.ts";
 import type { ChangeEvent } from "../src/events/change-event.ts";
 import type { KyselyStore } from "../src/store/kysely-store.ts";
@@ -66,6 +67,7 @@ export async function createHarness(
 		quotas?: AppQuotas;
 		rateLimits?: RateLimits;
 		trustProxy?: boolean;
+		tokenCipher?: TokenCipher;
 	} = {},
 ): Promise<Harness> {
 	const store = await openTestStore(options.dialect ?? HARNESS_DIALECT);
@@ -82,6 +84,7 @@ export async function createHarness(
 		clock,
 		events: bus,
 		...(options.quotas && { quotas: options.quotas }),
+		...(options.tokenCipher && { tokenCipher: options.tokenCipher }),
 	};
 	const deps: AppDeps = {
 		...domain,

@@ -145,7 +145,7 @@ describe("PUT /v3/security", () => {
 				{ tokenStorage: "retrievable" },
 				{
 					tokenStorage: [
-						"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server does not support yet.",
+						"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server is not configured with.",
 					],
 				},
 			],

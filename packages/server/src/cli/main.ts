@@ -4,6 +4,7 @@ import { prepareDataDir } from "../bootstrap.ts";
 import { type Config, readConfig } from "../config.ts";
 import { systemClock } from "../domain/clock.ts";
 import type { DomainDeps } from "../domain/deps.ts";
+import { createTokenCipher } from "../domain/token-cipher.ts";
 import { type EventBus, noEvents } from "../events/bus.ts";
 import { createPostgresEventBus } from "../events/postgres-bus.ts";
 import { openStore } from "../open-store.ts";
@@ -187,7 +188,12 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 					// On PostgreSQL the CLI's changes reach every node's caches and sockets at once; on SQLite the
 					// server notices the CLI's commits by itself (events/foreign-writes.ts).
 					bus = config.databaseURL ? await createPostgresEventBus({ url: config.databaseURL }) : null;
-					domain = { store, clock: systemClock, events: bus ?? noEvents };
+					domain = {
+						store,
+						clock: systemClock,
+						events: bus ?? noEvents,
+						...(config.tokenEncryptionKey && { tokenCipher: createTokenCipher(config.tokenEncryptionKey) }),
+					};
 				}
 				return domain;
 			},

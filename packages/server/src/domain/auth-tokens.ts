@@ -5,6 +5,7 @@ import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
 import { assertAuthTokenQuota } from "./quotas.ts";
 import { assertMayLogIn } from "./sample-users.ts";
 import { generateCredential, parseCredential, verifySecret } from "./secrets.ts";
+import { securityOf } from "./security.ts";
 import { getActiveUser, normalizeUid } from "./users.ts";
 import { parseInput } from "./validation.ts";
 
@@ -83,6 +84,9 @@ export async function createAuthToken(
 		createdAt: deps.clock.now(),
 		lastUsedAt: null,
 	};
+	if (deps.tokenCipher && (await isRetrievable(deps, appId))) {
+		token.ciphertext = deps.tokenCipher.encrypt(credential.plaintext, token.id);
+	}
 	await assertAuthTokenQuota(deps, appId);
 	// The insert itself checks that the user exists and is active (no lookup before it: a login is one write).
 	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
@@ -172,7 +176,25 @@ export async function getAuthToken(
 	uid: string,
 	reference: string,
 ): Promise<AuthTokenRecord> {
-	return await findUserAuthToken(deps, appId, uid, reference);
+	const token = await findUserAuthToken(deps, appId, uid, reference);
+	if (!deps.tokenCipher || !(await isRetrievable(deps, appId))) return token;
+	// The session cache keeps no ciphertext: the stored row has it.
+	const listed = await deps.store.listAuthTokens(appId, token.uid, { limit: MAX_AUTH_TOKENS_PER_USER, offset: 0 });
+	return listed.items.find((stored) => stored.id === token.id) ?? token;
+}
+
+/**
+ * The token's plaintext when its app keeps tokens retrievable and this server holds the key that sealed it
+ * (what `GET …/auth_tokens` answers, as CometChat does); undefined otherwise, and the token is shown masked.
+ */
+export function revealAuthToken(deps: DomainDeps, token: AuthTokenRecord): string | undefined {
+	if (!token.ciphertext || !deps.tokenCipher) return undefined;
+	return deps.tokenCipher.decrypt(token.ciphertext, token.id) ?? undefined;
+}
+
+async function isRetrievable(deps: DomainDeps, appId: string): Promise<boolean> {
+	const app = await deps.store.getApp(appId);
+	return app !== null && securityOf(app).tokenStorage === "retrievable";
 }
 
 export async function listAuthTokens(

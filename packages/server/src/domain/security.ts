@@ -87,10 +87,10 @@ export async function updateSecuritySettings(
 ): Promise<SecuritySettings> {
 	refuseUnknownSettings(input);
 	const changes = parseInput(securitySettingsSchema, input);
-	if (changes.tokenStorage === "retrievable") {
+	if (changes.tokenStorage === "retrievable" && !deps.tokenCipher) {
 		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
 			tokenStorage: [
-				"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server does not support yet.",
+				"Retrievable token storage needs LATCHKEY_TOKEN_ENCRYPTION_KEY, which this server is not configured with.",
 			],
 		});
 	}
@@ -103,6 +103,10 @@ export async function updateSecuritySettings(
 	if (!updated) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${app.id} does not exist.`);
 	await deps.events.publish({ type: "app.updated", appId: app.id });
 	if (securityOf(updated).productionMode && !securityOf(app).productionMode) await endSampleUserSessions(deps, updated);
+	// Back to hashed: what was kept retrievable is dropped, never to be answered again.
+	if (securityOf(updated).tokenStorage === "hashed" && securityOf(app).tokenStorage === "retrievable") {
+		await deps.store.dropAuthTokenCiphertexts(app.id);
+	}
 	return securityOf(updated);
 }
 

@@ -12,6 +12,7 @@ const ALL_ROWS = 1_000_000_000;
 function tokenFromRow(row: Selectable<AuthTokensTable>): AuthTokenRecord {
 	const token = authTokenFromRow(row);
 	if (row.last_used_ip !== null && row.last_used_ip !== undefined) token.lastUsedIp = row.last_used_ip;
+	if (row.token_ciphertext !== null && row.token_ciphertext !== undefined) token.ciphertext = row.token_ciphertext;
 	return token;
 }
 
@@ -137,6 +138,8 @@ export async function getSession(db: Kysely<Tables>, query: SessionQuery, tokenI
 		created_at: row.t_created_at,
 		last_used_at: row.t_last_used_at,
 		last_used_ip: row.t_last_used_ip,
+		// Sessions never need the ciphertext; getAuthToken reads it from the stored row.
+		token_ciphertext: null,
 	});
 	return { token, user: userFromRow(row) };
 }
@@ -269,4 +272,8 @@ export async function countAuthTokens(db: Kysely<Tables>, appId: string, upTo: n
 		.select((eb) => eb.fn.countAll<number | string>().as("count"))
 		.executeTakeFirstOrThrow();
 	return toNumber(row.count);
+}
+
+export async function dropAuthTokenCiphertexts(db: Kysely<Tables>, appId: string): Promise<void> {
+	await db.updateTable("auth_tokens").set({ token_ciphertext: null }).where("app_id", "=", appId).execute();
 }

@@ -124,6 +124,10 @@ export class KyselyStore implements Store {
 		return await this.write((db) => apps.setAppClientUserFields(db, id, fields));
 	}
 
+	async dropAuthTokenCiphertexts(appId: string): Promise<void> {
+		await this.write((db) => authTokens.dropAuthTokenCiphertexts(db, appId));
+	}
+
 	async setAppSecurity(id: string, security: StoredSecuritySettings): Promise<AppRecord | null> {
 		return await this.write((db) => apps.setAppSecurity(db, id, security));
 	}

@@ -158,6 +158,7 @@ export function authTokenToRow(token: AuthTokenRecord): AuthTokensTable {
 		app_info: token.appInfo === null ? null : JSON.stringify(token.appInfo),
 		created_at: token.createdAt,
 		last_used_at: token.lastUsedAt,
+		...(token.ciphertext ? { token_ciphertext: token.ciphertext } : {}),
 	};
 }
 

@@ -101,6 +101,8 @@ export interface AuthTokenRecord {
 	lastUsedAt: number | null;
 	/** The client address of the last recorded use (written behind with `lastUsedAt`); absent or null: none yet. */
 	lastUsedIp?: string | null;
+	/** Retrievable storage only: the token encrypted (domain/token-cipher.ts); absent or null for hashed apps. */
+	ciphertext?: string | null;
 }
 
 /** Which of an app's tokens a revocation takes: all of them, narrowed by each field given. */
@@ -211,6 +213,8 @@ export interface Store {
 	renameApp(id: string, name: string): Promise<AppRecord | null>;
 	/** Sets the app's client-visible user fields (null: the default); null when there is no such app. */
 	setAppClientUserFields(id: string, fields: ClientUserField[] | null): Promise<AppRecord | null>;
+	/** Forgets every retrievable token's ciphertext of the app (back to hashed storage). */
+	dropAuthTokenCiphertexts(appId: string): Promise<void>;
 	/** Replaces the app's stored security settings; null when there is no such app. */
 	setAppSecurity(id: string, security: StoredSecuritySettings): Promise<AppRecord | null>;
 	/**

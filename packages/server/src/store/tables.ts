@@ -60,6 +60,8 @@ export interface AuthTokensTable {
 	last_used_at: Int | null;
 	/** The client address of the last recorded use (migration 0007); optional so older row mappers still type. */
 	last_used_ip?: string | null;
+	/** The token's plaintext, encrypted, for apps with retrievable storage (migration 0009); null otherwise. */
+	token_ciphertext?: string | null;
 }
 
 // The dashboard's tables (issue 8, migration 0002).

@@ -69,7 +69,7 @@ function renderInForce(settings: SecuritySettings): Html {
 		<dt>Production mode</dt><dd>${settings.productionMode ? "on" : "off"}</dd>
 		<dt>Token storage</dt><dd><code>${settings.tokenStorage}</code></dd>
 	</dl>
-	<p class="muted small">Enforced now: both timeouts (an expired token is refused like a deleted one and its sockets close), the Auth Key settings and production mode (the sample users SUPERHERO1–5 cannot log in). Not built yet: retrievable token storage.</p>
+	<p class="muted small">Enforced now: both timeouts (an expired token is refused like a deleted one and its sockets close), the Auth Key settings, production mode (the sample users SUPERHERO1–5 cannot log in) and retrievable storage (it needs LATCHKEY_TOKEN_ENCRYPTION_KEY).</p>
 </section>`;
 }
 

@@ -5,6 +5,7 @@ import {
 	flushAuthTokens,
 	getAuthToken,
 	listAuthTokens,
+	revealAuthToken,
 	revokeAppAuthTokens,
 	revokeUserAuthTokens,
 	updateAuthToken,
@@ -35,10 +36,12 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	router.get(base, requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const page = parsePageParams((name) => c.req.query(name), MAX_AUTH_TOKENS_PER_PAGE);
 		const result = await listAuthTokens(deps, c.get("app").id, c.req.param("uid"), page);
-		return c.json({
-			data: result.items.map((token) => presentAuthToken(token)),
+		const revealed = result.items.map((token) => revealAuthToken(deps, token));
+		const answer = {
+			data: result.items.map((token, index) => presentAuthToken(token, revealed[index])),
 			meta: { pagination: presentPagination(result.total, result.items.length, page.perPage, page.page) },
-		});
+		};
+		return c.json(answer, 200, revealed.some((plaintext) => plaintext !== undefined) ? NO_STORE : {});
 	});
 
 	router.delete(base, requireApiKey(deps, FULL_ACCESS), async (c) => {
@@ -68,7 +71,9 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	const one = `${base}/:authToken`;
 	router.get(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const token = await getAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
-		return c.json({ data: presentAuthToken(token) });
+		const plaintext = revealAuthToken(deps, token);
+		// A retrievable token's answer carries it: no cache may keep it.
+		return c.json({ data: presentAuthToken(token, plaintext) }, 200, plaintext === undefined ? {} : NO_STORE);
 	});
 
 	router.put(one, requireApiKey(deps, FULL_ACCESS), async (c) => {

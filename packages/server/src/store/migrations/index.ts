@@ -7,6 +7,7 @@ import * as presence from "./0005-presence.ts";
 import * as appSecurity from "./0006-app-security.ts";
 import * as authTokenIp from "./0007-auth-token-ip.ts";
 import * as apiKeyExpiry from "./0008-api-key-expiry.ts";
+import * as tokenCiphertext from "./0009-token-ciphertext.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0006-app-security": appSecurity,
 	"0007-auth-token-ip": authTokenIp,
 	"0008-api-key-expiry": apiKeyExpiry,
+	"0009-token-ciphertext": tokenCiphertext,
 };
