@@ -68,7 +68,7 @@ export function reportError(context: Pick<CommandContext, "stderr">, json: boole
 }
 
 /** Fields that hold Unix seconds in the wire shapes; people read them as ISO-8601 UTC. */
-const TIME_FIELDS = new Set(["createdAt", "updatedAt", "lastUsedAt", "lastActiveAt", "deactivatedAt"]);
+const TIME_FIELDS = new Set(["createdAt", "updatedAt", "lastUsedAt", "lastActiveAt", "deactivatedAt", "expiresAt"]);
 
 /** `2026-01-01T00:00:00Z` for 1767225600. */
 export function formatUnixSeconds(seconds: number): string {

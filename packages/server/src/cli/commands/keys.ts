@@ -47,7 +47,7 @@ export const run: Command = async (args, context) => {
 				context,
 				json,
 				page.items.map((key) => presentApiKey(key)),
-				["id", "name", "scope", "createdAt"],
+				["id", "name", "scope", "createdAt", "expiresAt", "lastUsedAt"],
 			);
 			return 0;
 		}
