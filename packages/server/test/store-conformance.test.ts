@@ -553,7 +553,7 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			expect((await store.getUser("app1", "ann"))?.lastActiveAt).toBe(T + 5_000);
 		});
 
-		test("prunePresenceNodes removes stale nodes (lastActiveAt = their last beat) and the node named", async () => {
+		test("prunePresenceNodes removes stale nodes (lastActiveAt = their last beat), the node named, and orphans when asked", async () => {
 			await store.beatPresenceNode("dead", T - 20_000);
 			await store.beatPresenceNode("live", T);
 			await store.beatPresenceNode("leaving", T);
@@ -561,7 +561,8 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			await store.insertPresence("app1", "bob", "live", T);
 			await store.insertPresence("app1", "cat", "leaving", T);
 			await store.insertPresence("app1", "cat", "never-beat", T);
-			expect(await store.prunePresenceNodes(T - 15_000, T + 1, { nodeId: "leaving" })).toBe(3);
+			expect(await store.prunePresenceNodes(T - 15_000, T + 1, { nodeId: "leaving" })).toBe(2);
+			expect(await store.prunePresenceNodes(T - 15_000, T + 1, { sweepOrphans: true })).toBe(1);
 			expect((await store.getUser("app1", "ann"))?.lastActiveAt).toBe(T - 20_000);
 			expect((await store.getUser("app1", "cat"))?.lastActiveAt).toBe(T + 1);
 			expect((await store.getUser("app1", "bob"))?.lastActiveAt).toBeNull();

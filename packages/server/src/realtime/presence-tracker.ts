@@ -32,6 +32,9 @@ export interface PresenceTrackerOptions {
 	onError?(error: unknown): void;
 }
 
+/** Rows left by a node that never wrote a heartbeat are swept once a minute at the default 5 s beat. */
+const ORPHAN_SWEEP_EVERY_BEATS = 12;
+
 const realSetTimer: SetTimer = (callback, ms) => {
 	const timer = setTimeout(callback, ms);
 	timer.unref();
@@ -73,6 +76,7 @@ export function createPresenceTracker(
 		return tail;
 	}
 
+	let beats = 0;
 	async function beat(): Promise<void> {
 		const now = clock.now();
 		const known = await store.beatPresenceNode(nodeId, now);
@@ -84,7 +88,9 @@ export function createPresenceTracker(
 				});
 			}
 		}
-		await store.prunePresenceNodes(now - PRESENCE_STALE_AFTER_MS, now);
+		beats += 1;
+		const sweepOrphans = beats % ORPHAN_SWEEP_EVERY_BEATS === 0;
+		await store.prunePresenceNodes(now - PRESENCE_STALE_AFTER_MS, now, { sweepOrphans });
 	}
 
 	// Rows are only written once the node exists, so they count from the first one.

@@ -270,8 +270,12 @@ export class KyselyStore implements Store {
 		await this.atomically((trx) => presence.deletePresence(trx, appId, uid, nodeId, now));
 	}
 
-	async prunePresenceNodes(staleBefore: number, now: number, options: { nodeId?: string } = {}): Promise<number> {
-		return await this.atomically((trx) => presence.prunePresenceNodes(trx, staleBefore, now, options.nodeId));
+	async prunePresenceNodes(
+		staleBefore: number,
+		now: number,
+		options: { nodeId?: string; sweepOrphans?: boolean } = {},
+	): Promise<number> {
+		return await this.atomically((trx) => presence.prunePresenceNodes(trx, staleBefore, now, options));
 	}
 
 	async listOnlineUids(appId: string, uids: string[], aliveSince: number): Promise<string[]> {

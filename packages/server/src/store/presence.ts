@@ -65,8 +65,9 @@ export async function prunePresenceNodes(
 	trx: Transaction<Tables>,
 	staleBefore: number,
 	now: number,
-	nodeId: string | undefined,
+	options: { nodeId?: string; sweepOrphans?: boolean },
 ): Promise<number> {
+	const { nodeId } = options;
 	const nodes = await trx
 		.deleteFrom("presence_nodes")
 		.where((eb) =>
@@ -76,19 +77,25 @@ export async function prunePresenceNodes(
 		)
 		.returning(["node_id", "heartbeat_at"])
 		.execute();
-	// A node that never beat (it crashed before its first heartbeat) has rows but no node: those go too.
-	const orphans = await trx
-		.selectFrom("presence")
-		.select("node_id")
-		.distinct()
-		.where((eb) =>
-			eb.not(
-				eb.exists(
-					eb.selectFrom("presence_nodes").select("node_id").whereRef("presence_nodes.node_id", "=", "presence.node_id"),
-				),
-			),
-		)
-		.execute();
+	// Rows whose node has no row (it crashed before a heartbeat was written, or wrote rows after being pruned)
+	// never count; sweeping them scans the whole table, so callers ask for it now and then, not on every beat.
+	const orphans = options.sweepOrphans
+		? await trx
+				.selectFrom("presence")
+				.select("node_id")
+				.distinct()
+				.where((eb) =>
+					eb.not(
+						eb.exists(
+							eb
+								.selectFrom("presence_nodes")
+								.select("node_id")
+								.whereRef("presence_nodes.node_id", "=", "presence.node_id"),
+						),
+					),
+				)
+				.execute()
+		: [];
 	const lastSeen = new Map<string, number>();
 	for (const node of nodes) lastSeen.set(node.node_id, node.node_id === nodeId ? now : Number(node.heartbeat_at));
 	for (const orphan of orphans) if (!lastSeen.has(orphan.node_id)) lastSeen.set(orphan.node_id, now);

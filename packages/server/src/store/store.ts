@@ -300,9 +300,14 @@ export interface Store {
 	/**
 	 * Deletes the nodes whose heartbeat is older than `staleBefore` (crashed) and, with them, `nodeId` itself
 	 * when given (a clean shutdown), with their presence rows; each user who was present there gets `lastActiveAt`
-	 * set to that node's last heartbeat (or `now` for `nodeId`) unless it is already later. How many rows went.
+	 * set to that node's last heartbeat (or `now` for `nodeId`) unless it is already later. With `sweepOrphans`,
+	 * also the rows of nodes that have no row (a scan of the whole table). How many rows went.
 	 */
-	prunePresenceNodes(staleBefore: number, now: number, options?: { nodeId?: string }): Promise<number>;
+	prunePresenceNodes(
+		staleBefore: number,
+		now: number,
+		options?: { nodeId?: string; sweepOrphans?: boolean },
+	): Promise<number>;
 	/** Which of these uids are online: present on a node whose heartbeat is at or after `aliveSince`. */
 	listOnlineUids(appId: string, uids: string[], aliveSince: number): Promise<string[]>;
 
