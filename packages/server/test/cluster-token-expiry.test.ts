@@ -1,14 +1,6 @@
-import pino from "pino";
 import { afterEach, describe, expect, test } from "vitest";
-import { readConfig } from "../src/config.ts";
-import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
-import type { EventBus } from "../src/events/bus.ts";
-import { noEvents } from "../src/events/bus.ts";
-import { createPostgresEventBus } from "../src/events/postgres-bus.ts";
-import { type RunningServer, startServer } from "../src/serve.ts";
-import type { KyselyStore } from "../src/store/kysely-store.ts";
-import { ManualClock } from "./harness.ts";
-import { openTestStore } from "./stores.ts";
+import type { RunningServer } from "../src/serve.ts";
+import { callNode, type NodePair, startPostgresPair } from "./nodes.ts";
 
 // Issue 15: token expiry on the other node of a PostgreSQL pair. Two in-process nodes share one schema, one
 // clock and the PostgreSQL event bus; a use on node A is seen by node B through the store.
@@ -18,59 +10,25 @@ const NOT_FOUND =
 	"The auth token does not exist. Please make sure you are logged in and have a valid auth token or try login again.";
 
 describe.skipIf(!url)("token expiry across two PostgreSQL nodes", () => {
-	let store: KyselyStore | undefined;
-	let seed: CreatedApp;
-	let clock: ManualClock;
-	const buses: EventBus[] = [];
-	const nodes: RunningServer[] = [];
-
+	let pair: NodePair | undefined;
 	afterEach(async () => {
-		for (const node of nodes.splice(0)) await node.close();
-		for (const bus of buses.splice(0)) await bus.close();
-		await store?.close();
-		store = undefined;
+		await pair?.close();
+		pair = undefined;
 	});
 
 	async function startPair(): Promise<[RunningServer, RunningServer]> {
-		const opened = await openTestStore("postgres");
-		store = opened;
-		clock = new ManualClock();
-		seed = await createLatchkeyApp({ store: opened, clock, events: noEvents }, { name: "Pair" });
-		for (let i = 0; i < 2; i++) {
-			const bus = await createPostgresEventBus({ url: url as string });
-			buses.push(bus);
-			nodes.push(
-				await startServer({
-					config: readConfig({ PORT: "0", LATCHKEY_LOG_LEVEL: "silent" }, process.cwd()),
-					store: opened,
-					clock,
-					logger: pino({ level: "silent" }),
-					bus,
-					realtime: { heartbeatIntervalMs: 0, reconcileIntervalMs: 0 },
-				}),
-			);
-		}
-		return [nodes[0] as RunningServer, nodes[1] as RunningServer];
+		pair = await startPostgresPair(url as string);
+		return [pair.a, pair.b];
 	}
 
-	async function call(
-		node: RunningServer,
-		method: string,
-		path: string,
-		headers: Record<string, string>,
-		body?: unknown,
-	) {
-		const res = await fetch(`${node.url}${path}`, {
-			method,
-			headers: { appid: seed.app.id, "content-type": "application/json", ...headers },
-			...(body !== undefined && { body: JSON.stringify(body) }),
-		});
-		return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-	}
+	const call = (node: RunningServer, method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+		callNode(node, (pair as NodePair).seed.app.id, method, path, headers, body);
+	const seed = () => (pair as NodePair).seed;
+	const clock = () => (pair as NodePair).clock;
 
 	/** Sets the app's settings on `setter` and waits, bounded, until `other` answers them (the bus's NOTIFY). */
 	async function setSecurity(setter: RunningServer, other: RunningServer, body: Record<string, unknown>) {
-		const key = { apikey: seed.restApiKey };
+		const key = { apikey: seed().restApiKey };
 		expect((await call(setter, "PUT", "/v3/security", key, body)).status).toBe(200);
 		const started = Date.now();
 		while (Date.now() - started < 5_000) {
@@ -81,7 +39,7 @@ describe.skipIf(!url)("token expiry across two PostgreSQL nodes", () => {
 	}
 
 	async function mint(node: RunningServer): Promise<string> {
-		const res = await call(node, "POST", "/v3/users/superhero1/auth_tokens", { apikey: seed.authKey }, {});
+		const res = await call(node, "POST", "/v3/users/superhero1/auth_tokens", { apikey: seed().authKey }, {});
 		return String((res.body.data as { authToken: string }).authToken);
 	}
 
@@ -92,14 +50,14 @@ describe.skipIf(!url)("token expiry across two PostgreSQL nodes", () => {
 		await setSecurity(a, b, { tokenIdleTimeoutSeconds: 3600 });
 		const early = await mint(a);
 		const exact = await mint(a);
-		clock.advance(1800 * SECOND);
+		clock().advance(1800 * SECOND);
 		expect((await me(a, early)).status).toBe(200);
 		expect((await me(a, exact)).status).toBe(200);
 		// A's write-behind reaches the store (within a second in a running server).
 		await a.cache.flush();
-		clock.advance(3599 * SECOND);
+		clock().advance(3599 * SECOND);
 		expect((await me(b, early)).status).toBe(200);
-		clock.advance(SECOND);
+		clock().advance(SECOND);
 		expect(await me(b, exact)).toEqual({
 			status: 401,
 			body: {
@@ -123,10 +81,10 @@ describe.skipIf(!url)("token expiry across two PostgreSQL nodes", () => {
 		const [a, b] = await startPair();
 		await setSecurity(b, a, { tokenMaxLifetimeSeconds: 7200 });
 		const token = await mint(a);
-		clock.advance(7199 * SECOND);
+		clock().advance(7199 * SECOND);
 		expect((await me(b, token)).status).toBe(200);
 		expect((await me(a, token)).status).toBe(200);
-		clock.advance(SECOND);
+		clock().advance(SECOND);
 		expect((await me(b, token)).body).toMatchObject({ error: { details: { reason: "expired" } } });
 	});
 });

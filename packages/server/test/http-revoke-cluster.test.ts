@@ -1,16 +1,8 @@
-import pino from "pino";
 import { afterEach, describe, expect, test } from "vitest";
-import { readConfig } from "../src/config.ts";
-import { type CreatedApp, createApp as createLatchkeyApp } from "../src/domain/apps.ts";
-import type { EventBus } from "../src/events/bus.ts";
-import { noEvents } from "../src/events/bus.ts";
-import { createPostgresEventBus } from "../src/events/postgres-bus.ts";
-import { type RunningServer, startServer } from "../src/serve.ts";
-import type { KyselyStore } from "../src/store/kysely-store.ts";
-import { ManualClock } from "./harness.ts";
+import type { RunningServer } from "../src/serve.ts";
 import { T0 } from "./helpers.ts";
+import { callNode, type NodePair, startPostgresPair } from "./nodes.ts";
 import { authFrame, openClient, type TestClient } from "./realtime-client.ts";
-import { openTestStore } from "./stores.ts";
 import { WAIT_MS, within } from "./wait.ts";
 
 // Issue 15: a rung of the revocation ladder or a /me/sessions ending served by node A is refused by node B (whose
@@ -20,62 +12,30 @@ const url = process.env.DATABASE_URL;
 const ON_POSTGRES = process.env.LATCHKEY_TEST_DIALECT === "postgres" && url !== undefined;
 
 describe.skipIf(!ON_POSTGRES)("revocations across two PostgreSQL nodes", () => {
-	let store: KyselyStore;
-	let seed: CreatedApp;
-	let clock: ManualClock;
-	const buses: EventBus[] = [];
-	const nodes: RunningServer[] = [];
-
+	let pair: NodePair | undefined;
 	afterEach(async () => {
-		for (const node of nodes.splice(0)) await node.close();
-		for (const bus of buses.splice(0)) await bus.close();
-		await store.close();
+		await pair?.close();
+		pair = undefined;
 	});
 
 	async function startPair(): Promise<[RunningServer, RunningServer]> {
-		store = await openTestStore("postgres");
-		clock = new ManualClock();
-		seed = await createLatchkeyApp({ store, clock, events: noEvents }, { name: "Pair" });
-		for (let i = 0; i < 2; i++) {
-			const bus = await createPostgresEventBus({ url: url as string });
-			buses.push(bus);
-			nodes.push(
-				await startServer({
-					config: readConfig({ PORT: "0", LATCHKEY_LOG_LEVEL: "silent" }, process.cwd()),
-					store,
-					clock,
-					logger: pino({ level: "silent" }),
-					bus,
-					realtime: { heartbeatIntervalMs: 0, reconcileIntervalMs: 0 },
-				}),
-			);
-		}
-		return [nodes[0] as RunningServer, nodes[1] as RunningServer];
+		pair = await startPostgresPair(url as string);
+		return [pair.a, pair.b];
 	}
 
-	async function call(
-		node: RunningServer,
-		method: string,
-		path: string,
-		headers: Record<string, string>,
-		body?: unknown,
-	) {
-		const res = await fetch(`${node.url}${path}`, {
-			method,
-			headers: { appid: seed.app.id, "content-type": "application/json", ...headers },
-			...(body !== undefined && { body: JSON.stringify(body) }),
-		});
-		return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-	}
+	const call = (node: RunningServer, method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+		callNode(node, (pair as NodePair).seed.app.id, method, path, headers, body);
+	const seed = () => (pair as NodePair).seed;
+	const clock = () => (pair as NodePair).clock;
 
 	/** Logs in on `node` as the SDK does and opens an authenticated socket there. */
 	async function device(node: RunningServer): Promise<{ token: string; client: TestClient }> {
-		const minted = await call(node, "POST", "/v3/users/superhero1/auth_tokens", { apikey: seed.authKey }, {});
+		const minted = await call(node, "POST", "/v3/users/superhero1/auth_tokens", { apikey: seed().authKey }, {});
 		const token = String((minted.body.data as { authToken: string }).authToken);
 		const me = await call(node, "PUT", "/v3.0/me", { authtoken: token }, { platform: "WEB" });
 		const jwt = String((me.body.data as { jwt: string }).jwt);
 		const client = await openClient(node.url.replace(/^http/, "ws"));
-		client.socket.send(authFrame(seed.app.id, "superhero1", jwt));
+		client.socket.send(authFrame(seed().app.id, "superhero1", jwt));
 		expect(await client.nextMessage()).toMatchObject({ type: "auth", body: { code: "200", status: "OK" } });
 		return { token, client };
 	}
@@ -93,7 +53,7 @@ describe.skipIf(!ON_POSTGRES)("revocations across two PostgreSQL nodes", () => {
 	test("issuedBefore through node A: node B refuses the old token and closes its socket, keeps the newer one", async () => {
 		const [a, b] = await startPair();
 		const old = await device(b);
-		clock.advance(10_000);
+		clock().advance(10_000);
 		const newer = await device(b);
 		// Both sessions are in B's cache before the revocation.
 		expect(await meStatus(b, old.token)).toBe(200);
@@ -103,7 +63,7 @@ describe.skipIf(!ON_POSTGRES)("revocations across two PostgreSQL nodes", () => {
 			a,
 			"POST",
 			"/v3/users/superhero1/auth_tokens/revoke",
-			{ apikey: seed.restApiKey },
+			{ apikey: seed().restApiKey },
 			{
 				issuedBefore: T0 + 10,
 			},

@@ -8,6 +8,7 @@ import type { KyselyStore } from "../src/store/kysely-store.ts";
 import { createPostgresLimiterFactory } from "../src/store/rate-limit-counters.ts";
 import { ManualClock } from "./harness.ts";
 import { errorBody } from "./helpers.ts";
+import { callNode } from "./nodes.ts";
 import { authFrame, ManualTimers, openClient } from "./realtime-client.ts";
 import { DIALECTS, openTestStore } from "./stores.ts";
 import { within } from "./wait.ts";
@@ -39,19 +40,8 @@ async function startNode(dialect: "sqlite" | "postgres", limits: Record<string, 
 	return running;
 }
 
-async function call(
-	node: RunningServer,
-	method: string,
-	path: string,
-	headers: Record<string, string>,
-	body?: unknown,
-) {
-	const res = await fetch(`${node.url}${path}`, {
-		method,
-		headers: { appid: seed.app.id, "content-type": "application/json", ...headers },
-		...(body !== undefined && { body: JSON.stringify(body) }),
-	});
-	return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+function call(node: RunningServer, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+	return callNode(node, seed.app.id, method, path, headers, body);
 }
 
 async function login(node: RunningServer, uid: string): Promise<string> {
