@@ -50,6 +50,8 @@ describe("wrong methods", () => {
 			{ path: "/v3/users/superhero1", allow: ["GET", "PUT", "DELETE"] },
 			{ path: "/v3/users/superhero1/auth_tokens", allow: ["GET", "POST", "DELETE"] },
 			{ path: `/v3/users/superhero1/auth_tokens/${token.id}`, allow: ["GET", "PUT", "DELETE"] },
+			{ path: "/v3/users/superhero1/auth_tokens/revoke", allow: ["POST"] },
+			{ path: "/v3/auth_tokens/revoke", allow: ["POST"] },
 			{ path: "/v3/apikeys", allow: ["GET", "POST"] },
 			{ path: `/v3/apikeys/${credentialId(h.seed.authKey)}`, allow: ["GET", "PUT", "DELETE"] },
 			{ path: "/v3.0/me", allow: ["GET", "PUT", "DELETE"], token: true },

@@ -6,6 +6,7 @@ import { RateLimits } from "../web/rate-limits.ts";
 import type { Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
 import { managementRoutes } from "./management/routes.ts";
+import { methodNotAllowed } from "./method-not-allowed.ts";
 import { accessLog, redactPath } from "./middleware/access-log.ts";
 import { resolveApp } from "./middleware/auth.ts";
 import { apiCORS } from "./middleware/cors.ts";
@@ -15,7 +16,7 @@ import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { openAPIRoutes } from "./openapi/routes.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
-import { authTokensRoutes } from "./routes/auth-tokens.ts";
+import { authTokensRoutes, tokenPathMethods } from "./routes/auth-tokens.ts";
 import { meRoutes } from "./routes/me.ts";
 import { securityRoutes } from "./routes/security.ts";
 import { usersRoutes } from "./routes/users.ts";
@@ -99,12 +100,15 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	app.route("/v3", v3);
 	app.route("/v3.0", v3);
 
-	app.notFound((c) =>
-		errorResponse(
+	app.notFound((c) => {
+		// A token's path exists for other methods (routes/auth-tokens.ts says why POST is not routed there).
+		const allowed = tokenPathMethods(c.req.method, c.req.path);
+		if (allowed) return errorResponse(c, methodNotAllowed(c, allowed));
+		return errorResponse(
 			c,
 			new LatchkeyError("ERR_API_NOT_FOUND", `The endpoint ${c.req.method} ${redactPath(c.req.path)} does not exist.`),
-		),
-	);
+		);
+	});
 	app.onError((error, c) => {
 		if (error instanceof LatchkeyError) return errorResponse(c, error);
 		deps.logger.error({ err: error, reqId: requestIdOf(c.req.raw), method: c.req.method }, "unhandled error");

@@ -15,12 +15,27 @@ import { maskCredential } from "../../domain/secrets.ts";
 import type { AppDeps } from "../../web/deps.ts";
 import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
-import { refuseOtherMethods } from "../method-not-allowed.ts";
+import { methodNotAllowed, refuseOtherMethods } from "../method-not-allowed.ts";
 import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey, throttleAuthKeyLogin } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
 
 export const MAX_AUTH_TOKENS_PER_PAGE = 100;
+
+/** What one token answers. Its other methods (POST, PATCH) are not routed (see below): the app answers them 405. */
+const TOKEN_METHODS = ["GET", "PUT", "DELETE"];
+const TOKEN_PATH = /^\/v3(?:\.0)?\/users\/[^/]+\/auth_tokens\/([^/]+)\/?$/;
+
+/**
+ * For the app's not-found handler: the methods a token's path (or the ladder's `/revoke`) answers when the request
+ * used another; null for any other path.
+ */
+export function tokenPathMethods(method: string, path: string): string[] | null {
+	const match = TOKEN_PATH.exec(path);
+	if (!match) return null;
+	const allowed = match[1] === "revoke" ? ["POST"] : TOKEN_METHODS;
+	return allowed.includes(method) ? null : allowed;
+}
 
 export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
@@ -51,15 +66,16 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	});
 	refuseOtherMethods(router, base, ["GET", "POST", "DELETE"]);
 
-	// The revocation ladder (issue 15). Registered before `/:authToken`, whose catch-all would take "revoke" for a
-	// token and answer 405.
+	// The revocation ladder (issue 15). Hono's RegExpRouter (issue 11: every API request is matched by one regular
+	// expression) cannot hold one method on both `/revoke` and `/:authToken`, so `/revoke` has POST only and no
+	// catch-all: the `/:authToken` routes answer its GET, PUT and DELETE with 405, and the app's not-found handler
+	// answers a token's (or `/revoke`'s) other methods (tokenPathMethods above).
 	const revokeUser = `${base}/revoke`;
 	router.post(revokeUser, requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const body = await readJSONBody(c);
 		const revoked = await revokeUserAuthTokens(deps, c.get("app").id, c.req.param("uid"), body);
 		return c.json({ data: { revoked } });
 	});
-	refuseOtherMethods(router, revokeUser, ["POST"]);
 
 	const revokeApp = "/auth_tokens/revoke";
 	router.post(revokeApp, requireApiKey(deps, FULL_ACCESS), async (c) => {
@@ -69,6 +85,11 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	refuseOtherMethods(router, revokeApp, ["POST"]);
 
 	const one = `${base}/:authToken`;
+	// "revoke" reaches these only with a method `/revoke` does not have.
+	router.on(["GET", "PUT", "DELETE"], one, async (c, next) => {
+		if (c.req.param("authToken") === "revoke") throw methodNotAllowed(c, ["POST"]);
+		await next();
+	});
 	router.get(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const token = await getAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
 		const plaintext = revealAuthToken(deps, token);
@@ -88,7 +109,6 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 			data: { success: true, message: `The Auth Token ${maskCredential(token.id)} has been deleted successfully.` },
 		});
 	});
-	refuseOtherMethods(router, one, ["GET", "PUT", "DELETE"]);
 
 	return router;
 }
