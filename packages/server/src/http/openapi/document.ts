@@ -17,6 +17,12 @@ const AUTH_ERRORS: Readonly<Record<OperationAuth, readonly ErrorCode[]>> = {
 	fullAccess: ["AUTH_ERR_EMPTY_APIKEY", "AUTH_ERR_APIKEY_NOT_FOUND", "AUTH_ERR_NO_ACCESS"],
 	authOrFull: ["AUTH_ERR_EMPTY_APIKEY", "AUTH_ERR_APIKEY_NOT_FOUND"],
 	session: ["AUTH_ERR_EMPTY_AUTH_TOKEN", "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"],
+	fullAccessOrSession: [
+		"AUTH_ERR_EMPTY_APIKEY",
+		"AUTH_ERR_APIKEY_NOT_FOUND",
+		"AUTH_ERR_NO_ACCESS",
+		"AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+	],
 };
 
 /** `appid` may be left out when the host's first label names the app, hence the second requirement of each pair. */
@@ -25,6 +31,7 @@ const SECURITY: Readonly<Record<OperationAuth, Array<Record<string, string[]>>>>
 	fullAccess: [{ appId: [], apiKey: [] }, { apiKey: [] }],
 	authOrFull: [{ appId: [], apiKey: [] }, { apiKey: [] }],
 	session: [{ appId: [], authToken: [] }, { authToken: [] }],
+	fullAccessOrSession: [{ appId: [], apiKey: [] }, { apiKey: [] }, { appId: [], authToken: [] }, { authToken: [] }],
 };
 
 const PATH_PARAMETERS: Readonly<Record<string, { description: string; schema: Record<string, unknown> }>> = {

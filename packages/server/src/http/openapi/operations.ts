@@ -13,7 +13,7 @@ import type { RequestSchemaId, ResponseSchemaId } from "./schemas.ts";
  */
 
 /** Which guard runs before the handler: none, an `apikey` of either scope or only `fullAccess`, an `authtoken`. */
-export type OperationAuth = "none" | "fullAccess" | "authOrFull" | "session";
+export type OperationAuth = "none" | "fullAccess" | "authOrFull" | "session" | "fullAccessOrSession";
 
 export interface QueryParameter {
 	name: string;
@@ -130,8 +130,9 @@ export const OPERATIONS: readonly Operation[] = [
 		operationId: "listUsers",
 		tag: "Users",
 		summary: "List users",
-		description: "Ordered by uid.",
-		auth: "fullAccess",
+		description:
+			"Ordered by uid. With an auth token instead of an API key (the SDK's UsersRequest): active users only, the fields the app shows its clients, at most 100 a page, `status` from live sockets.",
+		auth: "fullAccessOrSession",
 		needsApp: true,
 		query: USER_QUERY,
 		response: "UserList",
@@ -169,7 +170,7 @@ export const OPERATIONS: readonly Operation[] = [
 		operationId: "getUser",
 		tag: "Users",
 		summary: "Get a user",
-		auth: "fullAccess",
+		auth: "fullAccessOrSession",
 		needsApp: true,
 		response: "UserAnswer",
 		errors: ["ERR_UID_NOT_FOUND"],
