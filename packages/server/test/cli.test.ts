@@ -411,7 +411,24 @@ describe("latchkey security", () => {
 		authKeyOriginAllowlist: [],
 		productionMode: false,
 		tokenStorage: "hashed",
+		clientUserFields: ["link", "avatar", "statusMessage", "createdAt", "updatedAt", "tags", "lastActiveAt"],
 	};
+
+	test("security set --client-user-fields chooses what logged-in clients read of other users (issue 14)", async () => {
+		await cliJSON("apps", "create", "--name", "Fields");
+		expect(await cliJSON("security", "set", "--client-user-fields", "metadata,avatar")).toMatchObject({
+			clientUserFields: ["avatar", "metadata"],
+			authKeyLogin: "enabled",
+		});
+		expect(await cliJSON("security", "set", "--client-user-fields", "default")).toMatchObject({
+			clientUserFields: defaults.clientUserFields,
+		});
+		const bad = await cli("security", "set", "--client-user-fields", "password", "--json");
+		expect({ code: bad.code, error: (JSON.parse(bad.stderr) as { error: { code: string } }).error.code }).toEqual({
+			code: 1,
+			error: "ERR_BAD_REQUEST",
+		});
+	});
 
 	test("security get shows the settings in force; security set changes only those given", async () => {
 		const created = await cliJSON<{ appId: string }>("apps", "create", "--name", "Secure");

@@ -1,3 +1,4 @@
+import { getClientUserFields, setClientUserFields } from "../../domain/client-user-fields.ts";
 import { securityOf, updateSecuritySettings } from "../../domain/security.ts";
 import { type CommandSpec, parseInvocation } from "../command-spec.ts";
 import type { Command } from "../context.ts";
@@ -59,6 +60,11 @@ export const SPEC: CommandSpec = {
 					description: "production mode (turns the Auth Key off unless --auth-key-login is set)",
 				},
 				"token-storage": { type: "string", value: "hashed|retrievable", description: "how tokens are stored" },
+				"client-user-fields": {
+					type: "string",
+					value: "FIELD,FIELD|default",
+					description: "the user fields logged-in clients may read (e.g. link,avatar,metadata); default: CometChat's",
+				},
 			},
 		},
 	],
@@ -90,18 +96,30 @@ export const run: Command = async (args, context) => {
 	const deps = await context.openDomain();
 	const app = await selectApp(deps, context, invocation.appId);
 	if (invocation.action.name === "get") {
-		printRecord(context, invocation.json, { appId: app.id, ...securityOf(app) });
+		printRecord(context, invocation.json, {
+			appId: app.id,
+			...securityOf(app),
+			clientUserFields: getClientUserFields(app),
+		});
 		return 0;
+	}
+	// Which user fields clients may read (issue 14) is the app's too; set through its own domain function.
+	const fields = invocation.string("client-user-fields");
+	let current = app;
+	if (fields !== undefined) {
+		const list = fields === "default" ? null : settingValue("auth-key-uid-allowlist", fields);
+		current = await setClientUserFields(deps, app.id, { clientUserFields: list });
 	}
 	const changes: Record<string, unknown> = {};
 	for (const option of Object.keys(SETTINGS) as OptionName[]) {
 		const text = invocation.string(option);
 		if (text !== undefined) changes[SETTINGS[option]] = settingValue(option, text);
 	}
-	if (Object.keys(changes).length === 0) {
+	if (Object.keys(changes).length === 0 && fields === undefined) {
 		throw new UsageError("give at least one setting to change", "latchkey security set --help");
 	}
-	const settings = await updateSecuritySettings(deps, app, changes);
-	printRecord(context, invocation.json, { appId: app.id, ...settings });
+	const settings =
+		Object.keys(changes).length > 0 ? await updateSecuritySettings(deps, current, changes) : securityOf(current);
+	printRecord(context, invocation.json, { appId: app.id, ...settings, clientUserFields: getClientUserFields(current) });
 	return 0;
 };
