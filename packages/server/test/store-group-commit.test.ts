@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +11,7 @@ import { KyselyStore, type KyselyStoreOptions } from "../src/store/kysely-store.
 import { insertUser } from "../src/store/users.ts";
 import { WriteQueue } from "../src/store/write-queue.ts";
 import { T, token, user } from "./records.ts";
-import { DIALECTS } from "./stores.ts";
+import { createTestSchema, DIALECTS } from "./stores.ts";
 
 // Issue 11 item 4: writes are durable (synchronous=FULL on SQLite) and share commits (group commit).
 
@@ -42,13 +41,10 @@ async function openFileStore(dialect: "sqlite" | "postgres", options: KyselyStor
 		};
 	}
 	const url = process.env.DATABASE_URL as string;
-	const schema = `test_${randomBytes(6).toString("hex")}`;
-	const admin = new pg.Client({ connectionString: url });
-	await admin.connect();
-	await admin.query(`create schema ${schema}`);
-	const store = new KyselyStore({ kind: "postgres", url, poolSize: 5, schema }, options);
-	await store.migrate();
-	const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+	const schema = await createTestSchema(url);
+	const store = new KyselyStore({ kind: "postgres", url, poolSize: 5, schema: schema.name }, options);
+	await schema.migrate(store);
+	const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema.name}` });
 	await other.connect();
 	return {
 		store,
@@ -64,8 +60,7 @@ async function openFileStore(dialect: "sqlite" | "postgres", options: KyselyStor
 		close: async () => {
 			await other.end();
 			await store.close();
-			await admin.query(`drop schema ${schema} cascade`);
-			await admin.end();
+			await schema.drop();
 		},
 	};
 }
