@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
 	test: {
+		// Drops PostgreSQL test schemas a killed run left behind, before and after each run (packages/server/test/stores.ts).
+		globalSetup: ["packages/server/test/postgres-global-setup.ts"],
 		projects: [
 			{
 				test: {

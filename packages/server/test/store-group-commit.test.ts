@@ -11,7 +11,7 @@ import { KyselyStore, type KyselyStoreOptions } from "../src/store/kysely-store.
 import { insertUser } from "../src/store/users.ts";
 import { WriteQueue } from "../src/store/write-queue.ts";
 import { T, token, user } from "./records.ts";
-import { createTestSchema, DIALECTS } from "./stores.ts";
+import { createTestSchema, DIALECTS, dropTestSchema, migrateTestStore } from "./stores.ts";
 
 // Issue 11 item 4: writes are durable (synchronous=FULL on SQLite) and share commits (group commit).
 
@@ -42,9 +42,9 @@ async function openFileStore(dialect: "sqlite" | "postgres", options: KyselyStor
 	}
 	const url = process.env.DATABASE_URL as string;
 	const schema = await createTestSchema(url);
-	const store = new KyselyStore({ kind: "postgres", url, poolSize: 5, schema: schema.name }, options);
-	await schema.migrate(store);
-	const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema.name}` });
+	const store = new KyselyStore({ kind: "postgres", url, poolSize: 5, schema }, options);
+	await migrateTestStore(store);
+	const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
 	await other.connect();
 	return {
 		store,
@@ -60,7 +60,7 @@ async function openFileStore(dialect: "sqlite" | "postgres", options: KyselyStor
 		close: async () => {
 			await other.end();
 			await store.close();
-			await schema.drop();
+			await dropTestSchema(url, schema);
 		},
 	};
 }
