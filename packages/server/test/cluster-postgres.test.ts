@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -13,28 +12,9 @@ import {
 	type ServerProcess,
 	startServerProcess,
 } from "./process.ts";
+import { createTestDatabase } from "./stores.ts";
 
 const url = process.env.DATABASE_URL;
-
-/** A database of its own for this run, dropped afterwards. */
-async function createDatabase(baseURL: string): Promise<{ url: string; drop(): Promise<void> }> {
-	const name = `latchkey_cluster_${randomBytes(5).toString("hex")}`;
-	const admin = new pg.Client({ connectionString: baseURL });
-	await admin.connect();
-	await admin.query(`create database ${name}`);
-	await admin.end();
-	const dbURL = new URL(baseURL);
-	dbURL.pathname = `/${name}`;
-	return {
-		url: dbURL.toString(),
-		async drop() {
-			const client = new pg.Client({ connectionString: baseURL });
-			await client.connect();
-			await client.query(`drop database if exists ${name} with (force)`);
-			await client.end();
-		},
-	};
-}
 
 describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 	let database: { url: string; drop(): Promise<void> };
@@ -44,7 +24,7 @@ describe.skipIf(!url)("two stateless nodes on one PostgreSQL database", () => {
 	let credentials: Credentials;
 
 	beforeAll(async () => {
-		database = await createDatabase(url as string);
+		database = await createTestDatabase(url as string, "latchkey_cluster");
 		const [portA, portB] = [await findFreePort(), await findFreePort()];
 		const [dirA, dirB] = [makeTempDir("node-a"), makeTempDir("node-b")];
 		// Both start at once on the empty database: exactly one of them creates the first app.

@@ -1,7 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Credentials } from "../src/bootstrap.ts";
@@ -15,31 +13,13 @@ import { KyselyStore } from "../src/store/kysely-store.ts";
 import { ManualClock } from "./harness.ts";
 import { findFreePort, makeTempDir, requestJSON, type ServerProcess, startServerProcess } from "./process.ts";
 import { authFrame, openClient, type TestClient } from "./realtime-client.ts";
+import { createTestDatabase } from "./stores.ts";
 import { within } from "./wait.ts";
 
 // Issue 14, presence across PostgreSQL nodes: node A runs in this process with a clock the test sets, node B is
 // the built server in its own process (real clock, 5 s heartbeat) so that it can be killed outright.
 
 const url = process.env.DATABASE_URL;
-
-async function createDatabase(baseURL: string): Promise<{ url: string; drop(): Promise<void> }> {
-	const name = `latchkey_presence_${randomBytes(5).toString("hex")}`;
-	const admin = new pg.Client({ connectionString: baseURL });
-	await admin.connect();
-	await admin.query(`create database ${name}`);
-	await admin.end();
-	const dbURL = new URL(baseURL);
-	dbURL.pathname = `/${name}`;
-	return {
-		url: dbURL.toString(),
-		async drop() {
-			const client = new pg.Client({ connectionString: baseURL });
-			await client.connect();
-			await client.query(`drop database if exists ${name} with (force)`);
-			await client.end();
-		},
-	};
-}
 
 describe.skipIf(!url)("presence across two PostgreSQL nodes", () => {
 	let database: { url: string; drop(): Promise<void> };
@@ -52,7 +32,7 @@ describe.skipIf(!url)("presence across two PostgreSQL nodes", () => {
 	const clock = new ManualClock(Date.now());
 
 	beforeAll(async () => {
-		database = await createDatabase(url as string);
+		database = await createTestDatabase(url as string, "latchkey_presence");
 		const port = await findFreePort();
 		const dir = makeTempDir("presence-b");
 		nodeB = await startServerProcess({ PORT: String(port), LATCHKEY_DATA_DIR: dir, DATABASE_URL: database.url });

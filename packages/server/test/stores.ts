@@ -66,3 +66,26 @@ export async function createTestSchema(url: string): Promise<string> {
 	}
 	return name;
 }
+
+/** A database of its own on the server `baseURL` names (for real server processes), dropped by `drop()`. */
+export async function createTestDatabase(
+	baseURL: string,
+	prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+	const name = `${prefix}_${randomBytes(5).toString("hex")}`;
+	const admin = new pg.Client({ connectionString: baseURL });
+	await admin.connect();
+	await admin.query(`create database ${name}`);
+	await admin.end();
+	const dbURL = new URL(baseURL);
+	dbURL.pathname = `/${name}`;
+	return {
+		url: dbURL.toString(),
+		async drop() {
+			const client = new pg.Client({ connectionString: baseURL });
+			await client.connect();
+			await client.query(`drop database if exists ${name} with (force)`);
+			await client.end();
+		},
+	};
+}
