@@ -8,6 +8,10 @@ import * as appSecurity from "./0006-app-security.ts";
 import * as authTokenIp from "./0007-auth-token-ip.ts";
 import * as apiKeyExpiry from "./0008-api-key-expiry.ts";
 import * as tokenCiphertext from "./0009-token-ciphertext.ts";
+import * as auditLog from "./0010-audit-log.ts";
+import * as webhooks from "./0011-webhooks.ts";
+import * as identityProviders from "./0012-identity-providers.ts";
+import * as dashboardLifecycle from "./0013-dashboard-lifecycle.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,4 +24,8 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0007-auth-token-ip": authTokenIp,
 	"0008-api-key-expiry": apiKeyExpiry,
 	"0009-token-ciphertext": tokenCiphertext,
+	"0010-audit-log": auditLog,
+	"0011-webhooks": webhooks,
+	"0012-identity-providers": identityProviders,
+	"0013-dashboard-lifecycle": dashboardLifecycle,
 };
