@@ -1,4 +1,4 @@
 import type { Kysely } from "kysely";
 
-// Dashboard operator invites and one-time flashes (issue 17). Placeholder reserved for that work; filled in by it before it ships.
+// Dashboard one-time flashes (issue 17). Placeholder reserved for that work; filled in by it before it ships.
 export async function up(_db: Kysely<unknown>): Promise<void> {}

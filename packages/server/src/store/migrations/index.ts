@@ -12,6 +12,7 @@ import * as auditLog from "./0010-audit-log.ts";
 import * as webhooks from "./0011-webhooks.ts";
 import * as identityProviders from "./0012-identity-providers.ts";
 import * as dashboardLifecycle from "./0013-dashboard-lifecycle.ts";
+import * as operatorInvites from "./0014-operator-invites.ts";
 
 /** Every migration, in order. Names are permanent once shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Record<string, Migration> = {
 	"0011-webhooks": webhooks,
 	"0012-identity-providers": identityProviders,
 	"0013-dashboard-lifecycle": dashboardLifecycle,
+	"0014-operator-invites": operatorInvites,
 };
