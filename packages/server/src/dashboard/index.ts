@@ -3,6 +3,7 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { requestIdOf } from "../http/middleware/request-id.ts";
 import type { AppDeps } from "../web/deps.ts";
+import { CONFIRM_SCRIPT } from "./confirm-script.ts";
 import { renderErrorPage, showError } from "./errors.ts";
 import { SECURITY_HEADERS } from "./layout.ts";
 import { appsPages } from "./pages/apps.ts";
@@ -12,7 +13,7 @@ import { securityPages } from "./pages/security.ts";
 import { userPages } from "./pages/user.ts";
 import { usersPages } from "./pages/users.ts";
 import { csrfRefusedPage, type DashboardEnv, requireCSRFToken, requireOperator } from "./session.ts";
-import { STYLESHEET } from "./style.ts";
+import { FAVICON_SVG, STYLESHEET } from "./style.ts";
 
 const ERROR_TITLES: Readonly<Record<number, string>> = {
 	400: "Check the request",
@@ -48,6 +49,16 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 		c.header("Cache-Control", "public, max-age=3600");
 		return c.body(STYLESHEET, 200, { "Content-Type": "text/css; charset=utf-8" });
 	});
+	dashboard.get("/confirm.js", (c) => {
+		c.header("Cache-Control", "public, max-age=3600");
+		return c.body(CONFIRM_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+	});
+	for (const name of ["/favicon.svg", "/favicon.ico"]) {
+		dashboard.get(name, (c) => {
+			c.header("Cache-Control", "public, max-age=86400");
+			return c.body(FAVICON_SVG, 200, { "Content-Type": "image/svg+xml" });
+		});
+	}
 	dashboard.route("/", authPages(deps));
 
 	dashboard.use("*", requireOperator(deps));

@@ -3,6 +3,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { OperatorSession } from "../domain/operator-sessions.ts";
 import type { AppRecord } from "../store/store.ts";
+import { CONFIRM_SCRIPT_HASH } from "./confirm-script.ts";
 
 /** What a view returns; `hono/html` escapes every interpolated value unless it is already Html. */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -21,7 +22,7 @@ const COPY_SCRIPT_HASH = createHash("sha256").update(COPY_SCRIPT).digest("base64
 
 /** Pages load nothing from elsewhere, cannot be framed, and send no Referer (setup links carry a secret). */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-	"Content-Security-Policy": `default-src 'none'; style-src 'self'; script-src 'sha256-${COPY_SCRIPT_HASH}'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+	"Content-Security-Policy": `default-src 'none'; style-src 'self'; script-src 'sha256-${COPY_SCRIPT_HASH}' '${CONFIRM_SCRIPT_HASH}'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
 	"X-Frame-Options": "DENY",
 	"X-Content-Type-Options": "nosniff",
 	"Referrer-Policy": "no-referrer",
@@ -88,6 +89,7 @@ export function renderPage(view: PageView): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${view.title} · Latchkey</title>
 <link rel="stylesheet" href="${BASE}/style.css">
+<link rel="icon" href="${BASE}/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <a class="skip" href="#content">Skip to content</a>
@@ -108,6 +110,7 @@ export function renderPage(view: PageView): Html {
 	${view.body}
 </main>
 <script>${raw(COPY_SCRIPT)}</script>
+<script src="${BASE}/confirm.js" integrity="${CONFIRM_SCRIPT_HASH}" defer></script>
 </body>
 </html>`;
 }

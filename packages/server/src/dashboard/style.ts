@@ -107,3 +107,8 @@ nav.pages .current{font-weight:600}
  .kv dd{margin-bottom:.5rem}
 }
 `;
+
+/** The console's icon (a keyhole), served as `/dashboard/favicon.svg` and `/dashboard/favicon.ico`. */
+export const FAVICON_SVG =
+	'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#102a43"/>' +
+	'<circle cx="16" cy="13" r="5" fill="#fff"/><path d="M13.5 16h5l1.5 9h-8z" fill="#fff"/></svg>';
