@@ -74,6 +74,7 @@ export interface AuditInput {
 	type: AuditEventType;
 	appId: string;
 	subject: string | null;
+	/** Event facts; `details.uid` (a string) also feeds the log's `uid` filter. Never a secret. */
 	details?: Record<string, unknown>;
 }
 
@@ -97,6 +98,8 @@ export interface AuditRecorder {
 	 * the same transaction as the change (`AuditWrite`).
 	 */
 	prepare(input: AuditInput): AuditEvent;
+	/** The same recorder attributing its events to another actor, address and user agent (one per request). */
+	bind(context: AuditContext): AuditRecorder;
 }
 
 /**

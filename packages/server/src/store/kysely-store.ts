@@ -1,6 +1,8 @@
 import { type Kysely, Migrator, sql, type Transaction } from "kysely";
+import type { AuditEvent, OnAuditRows } from "../audit/audit-event.ts";
 import * as apiKeys from "./api-keys.ts";
 import * as apps from "./apps.ts";
+import * as auditLog from "./audit-log.ts";
 import * as authTokens from "./auth-tokens.ts";
 import { createDatabase, type DialectName, type StoreLocation } from "./dialects.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
@@ -51,6 +53,7 @@ export class KyselyStore implements Store {
 	private readonly migrationSchema: string | undefined;
 	private readonly sessionQuery: authTokens.SessionQuery;
 	private readonly writeQueue: WriteQueue | null;
+	private onAuditRows: OnAuditRows | null = null;
 
 	constructor(location: StoreLocation, options: KyselyStoreOptions = {}) {
 		this.db = createDatabase(location);
@@ -216,8 +219,18 @@ export class KyselyStore implements Store {
 
 	// ---- Auth tokens ----
 
-	async insertAuthToken(token: AuthTokenRecord, options: { maxPerUser: number }): Promise<string[] | null> {
-		return await this.atomically((trx) => authTokens.insertAuthToken(trx, token, options));
+	async insertAuthToken(
+		token: AuthTokenRecord,
+		options: { maxPerUser: number; audit?: AuditEvent[] },
+	): Promise<string[] | null> {
+		const audit = options.audit ?? [];
+		if (audit.length === 0) return await this.atomically((trx) => authTokens.insertAuthToken(trx, token, options));
+		// The login's audit rows ride in its own write: on SQLite the same group commit, so no fsync of their own.
+		return await this.atomically(async (trx) => {
+			const evicted = await authTokens.insertAuthToken(trx, token, options);
+			if (evicted !== null) await auditLog.insertAuditEvents(trx, audit, this.onAuditRows);
+			return evicted;
+		});
 	}
 
 	async getSession(tokenId: string): Promise<Session | null> {
@@ -254,6 +267,28 @@ export class KyselyStore implements Store {
 
 	async countAppAuthTokens(appId: string): Promise<number> {
 		return await authTokens.countAppAuthTokens(this.db, appId);
+	}
+
+	// ---- Audit log (issue 16) ----
+
+	/**
+	 * Sets the hook that runs in the same transaction as every audit insert (the webhooks' outbox); the server
+	 * wiring sets it once, before it serves.
+	 */
+	setOnAuditRows(hook: OnAuditRows | null): void {
+		this.onAuditRows = hook;
+	}
+
+	async insertAuditEvents(events: AuditEvent[]): Promise<void> {
+		await this.atomically((trx) => auditLog.insertAuditEvents(trx, events, this.onAuditRows));
+	}
+
+	async listAuditEvents(appId: string, query: auditLog.AuditQuery): Promise<AuditEvent[]> {
+		return await auditLog.listAuditEvents(this.db, appId, query);
+	}
+
+	async deleteAuditEventsBefore(before: number, limit: number): Promise<number> {
+		return await this.write((db) => auditLog.deleteAuditEventsBefore(db, before, limit));
 	}
 
 	// ---- Presence (issue 14) ----

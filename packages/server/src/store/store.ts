@@ -3,6 +3,9 @@
  * and every dialect difference stays behind it. Times are milliseconds since the Unix epoch.
  */
 
+import type { AuditEvent } from "../audit/audit-event.ts";
+import type { AuditStore } from "./audit-log.ts";
+
 export type KeyScope = "fullAccess" | "authOnly";
 
 /** The optional user fields an app may show to its clients (issue 14); uid, name, status and role always show. */
@@ -190,7 +193,8 @@ export interface SetupTokenRecord {
 	expiresAt: number;
 }
 
-export interface Store {
+/** The audit log's methods (issue 16) live beside their queries, in audit-log.ts. */
+export interface Store extends AuditStore {
 	/** Brings the schema up to date; safe to call on every start and from several nodes. */
 	migrate(): Promise<void>;
 	close(): Promise<void>;
@@ -264,8 +268,12 @@ export interface Store {
 	/**
 	 * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically even across nodes.
 	 * Returns the evicted token ids, or null when the user does not exist or is deactivated.
+	 * `audit` events are inserted in the same transaction (no extra commit), only when the token is.
 	 */
-	insertAuthToken(token: AuthTokenRecord, options: { maxPerUser: number }): Promise<string[] | null>;
+	insertAuthToken(
+		token: AuthTokenRecord,
+		options: { maxPerUser: number; audit?: AuditEvent[] },
+	): Promise<string[] | null>;
 	/** The token with its user, in one lookup: the hot path of every authenticated call. */
 	getSession(tokenId: string): Promise<Session | null>;
 	listAuthTokens(appId: string, uid: string, page: PageRequest): Promise<Page<AuthTokenRecord>>;

@@ -110,6 +110,23 @@ export interface PresenceTable {
 	connected_at: Int;
 }
 
+// The audit log (issue 16, migration 0010): append-only.
+
+export interface AuditLogTable {
+	id: string;
+	app_id: string;
+	type: string;
+	actor_kind: string;
+	actor_id: string | null;
+	subject: string | null;
+	uid: string | null;
+	ip: string | null;
+	user_agent: string | null;
+	/** JSON object. */
+	details: string;
+	created_at: Int;
+}
+
 /** Every table, as Kysely types the database. */
 export interface Tables {
 	apps: AppsTable;
@@ -122,5 +139,6 @@ export interface Tables {
 	sign_in_counters: SignInCountersTable;
 	presence_nodes: PresenceNodesTable;
 	presence: PresenceTable;
+	audit_log: AuditLogTable;
 	kysely_migration: { name: string; timestamp: Generated<string> };
 }

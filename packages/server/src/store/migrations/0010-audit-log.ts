@@ -1,4 +1,35 @@
 import type { Kysely } from "kysely";
 
-// Audit log (issue 16). Placeholder reserved for that work; filled in by it before it ships.
-export async function up(_db: Kysely<unknown>): Promise<void> {}
+// Issue 16. The audit log: one append-only row per recorded event (src/audit/). Rows are never updated; only the
+// retention job deletes them, oldest first, by `created_at`. Every query is one app's rows newest first, optionally
+// of one type or of one user, so each index leads with app_id and ends with (created_at, id), the cursor's order.
+export async function up(db: Kysely<unknown>): Promise<void> {
+	await db.schema
+		.createTable("audit_log")
+		.addColumn("id", "varchar(40)", (c) => c.primaryKey())
+		.addColumn("app_id", "varchar(64)", (c) => c.notNull())
+		.addColumn("type", "varchar(40)", (c) => c.notNull())
+		.addColumn("actor_kind", "varchar(16)", (c) => c.notNull())
+		.addColumn("actor_id", "varchar(200)")
+		.addColumn("subject", "varchar(200)")
+		// The user the event concerns (user.*, token.*, login.*), for the `uid` filter; null for the others.
+		.addColumn("uid", "varchar(100)")
+		.addColumn("ip", "varchar(64)")
+		.addColumn("user_agent", "varchar(255)")
+		.addColumn("details", "text", (c) => c.notNull())
+		.addColumn("created_at", "bigint", (c) => c.notNull())
+		.execute();
+	await db.schema.createIndex("audit_log_app_idx").on("audit_log").columns(["app_id", "created_at", "id"]).execute();
+	await db.schema
+		.createIndex("audit_log_app_type_idx")
+		.on("audit_log")
+		.columns(["app_id", "type", "created_at", "id"])
+		.execute();
+	await db.schema
+		.createIndex("audit_log_app_uid_idx")
+		.on("audit_log")
+		.columns(["app_id", "uid", "created_at", "id"])
+		.execute();
+	// The retention job's range delete across every app.
+	await db.schema.createIndex("audit_log_created_idx").on("audit_log").columns(["created_at"]).execute();
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../domain/clock.ts";
+import type { AuditStore } from "../store/audit-log.ts";
+import type { AuditContext, AuditEvent, AuditInput, AuditRecorder } from "./audit-event.ts";
+
+/** Column widths (migration 0010): a longer value from a client is cut, not refused. */
+const MAX_ADDRESS_LENGTH = 64;
+const MAX_USER_AGENT_LENGTH = 255;
+const MAX_REFERENCE_LENGTH = 200;
+
+/** The context of work nobody asked for over a request: the expiry sweep, the retention job. */
+export const SYSTEM_CONTEXT: AuditContext = { actor: { kind: "system", id: null }, ip: null, userAgent: null };
+
+export interface AuditRecorderOptions {
+	clock: Clock;
+	/** Told of a failed insert (the server logs it); the request that caused the event is not failed. */
+	onError: (error: unknown, event: AuditEvent) => void;
+}
+
+/**
+ * The recorder over the store. `record` awaits only its own insert, which on SQLite joins the group commit after
+ * the change's; a failure is reported to `onError`, never thrown. `bind` makes a per-request copy: two object
+ * allocations, paid only by requests that write.
+ */
+export function createAuditRecorder(
+	store: Pick<AuditStore, "insertAuditEvents">,
+	context: AuditContext,
+	options: AuditRecorderOptions,
+): AuditRecorder {
+	const prepare = (input: AuditInput): AuditEvent => ({
+		id: `evt_${randomUUID().replaceAll("-", "")}`,
+		type: input.type,
+		appId: input.appId,
+		actor: { kind: context.actor.kind, id: cut(context.actor.id, MAX_REFERENCE_LENGTH) },
+		subject: cut(input.subject, MAX_REFERENCE_LENGTH),
+		ip: cut(context.ip, MAX_ADDRESS_LENGTH),
+		userAgent: cut(context.userAgent, MAX_USER_AGENT_LENGTH),
+		details: input.details ?? {},
+		createdAt: options.clock.now(),
+	});
+	return {
+		prepare,
+		async record(input) {
+			const event = prepare(input);
+			try {
+				await store.insertAuditEvents([event]);
+			} catch (error) {
+				options.onError(error, event);
+			}
+		},
+		bind: (bound) => createAuditRecorder(store, bound, options),
+	};
+}
+
+function cut(value: string | null, length: number): string | null {
+	return value === null ? null : value.slice(0, length);
+}
