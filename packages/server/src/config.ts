@@ -31,6 +31,11 @@ export interface Config {
 	 * address (the dashboard's sign-in throttle). Off by default: a client could write anything there.
 	 */
 	trustProxy: boolean;
+	/**
+	 * LATCHKEY_IDP_ALLOW_HTTP: identity providers may name an `http://` key set URL on a loopback host (local
+	 * issuers, tests). Off by default: https only.
+	 */
+	identityProviderAllowHttp: boolean;
 	/** Per-app caps; an absent field keeps the default written beside it in domain/quotas.ts. */
 	quotas: {
 		maxUsersPerApp?: number;
@@ -110,7 +115,6 @@ const RATE_LIMIT_VARIABLES: ReadonlyArray<readonly [string, keyof RateLimitOptio
 	["LATCHKEY_RATE_LIMIT_UID_LOGIN_POINTS_PER_MINUTE", "uidLoginPointsPerMinute", 0, 1_000_000_000],
 	["LATCHKEY_RATE_LIMIT_FAILURE_POINTS", "failurePoints", 1, 1_000_000],
 	["LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE", "ipFailuresPerMinute", 0, 1_000_000_000],
-	["LATCHKEY_RATE_LIMIT_DATA_IMPORT_PER_MINUTE", "dataImportPerMinute", 0, 1_000_000_000],
 ];
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
@@ -216,6 +220,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		throw new ConfigError("LATCHKEY_HEADERS_TIMEOUT_MS must not be larger than LATCHKEY_REQUEST_TIMEOUT_MS");
 	}
 	const trustProxy = parseBoolean("LATCHKEY_TRUST_PROXY", env.LATCHKEY_TRUST_PROXY, false);
+	const identityProviderAllowHttp = parseBoolean("LATCHKEY_IDP_ALLOW_HTTP", env.LATCHKEY_IDP_ALLOW_HTTP, false);
 	const quotas: Config["quotas"] = {};
 	for (const [name, field, min, max] of QUOTA_VARIABLES) {
 		const value = env[name];
@@ -253,6 +258,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		cache: Object.freeze(cache),
 		connections: Object.freeze(connections),
 		trustProxy,
+		identityProviderAllowHttp,
 		quotas: Object.freeze(quotas),
 		rateLimits: Object.freeze(rateLimits),
 		metricsToken,

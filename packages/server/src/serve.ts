@@ -96,6 +96,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		trustProxy: deps.config.trustProxy,
 		...(metrics && deps.config.metricsToken && { metrics: { registry: metrics, token: deps.config.metricsToken } }),
 		...(deps.config.management && { management: deps.config.management }),
+		identityProviders: { allowHttp: deps.config.identityProviderAllowHttp },
 		dashboard: {
 			publicURL: deps.config.publicURL,
 			trustProxy: deps.config.trustProxy,

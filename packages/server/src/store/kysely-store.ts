@@ -5,6 +5,7 @@ import * as apps from "./apps.ts";
 import * as auditLog from "./audit-log.ts";
 import * as authTokens from "./auth-tokens.ts";
 import { createDatabase, type DialectName, type StoreLocation } from "./dialects.ts";
+import * as identityProviders from "./identity-providers.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import * as operators from "./operators.ts";
 import * as presence from "./presence.ts";
@@ -18,6 +19,8 @@ import type {
 	AuthTokenSelection,
 	ClientUserField,
 	DeletedAppCounts,
+	IdentityProviderRecord,
+	IdentitySubjectLink,
 	OperatorRecord,
 	OperatorSessionRecord,
 	Page,
@@ -27,9 +30,6 @@ import type {
 	SignInCount,
 	Store,
 	StoredSecuritySettings,
-	UserImportEntry,
-	UserImportOptions,
-	UserImportOutcome,
 	UserPatch,
 	UserQuery,
 	UserRecord,
@@ -220,15 +220,6 @@ export class KyselyStore implements Store {
 		return await this.atomically((trx) => users.deleteUser(trx, appId, uid));
 	}
 
-	async importUsers(
-		appId: string,
-		entries: UserImportEntry[],
-		options: UserImportOptions,
-	): Promise<UserImportOutcome[]> {
-		if (options.dryRun) return await users.importUsers(this.db, appId, entries, options);
-		return await this.atomically((trx) => users.importUsers(trx, appId, entries, options));
-	}
-
 	// ---- Auth tokens ----
 
 	async insertAuthToken(
@@ -388,5 +379,42 @@ export class KyselyStore implements Store {
 
 	async deleteSignInCounter(key: string): Promise<void> {
 		await this.write((db) => operators.deleteSignInCounter(db, key));
+	}
+
+	// ---- Identity providers (issue 18) ----
+
+	async insertIdentityProvider(
+		provider: IdentityProviderRecord,
+		options: { maxPerApp: number },
+	): Promise<"inserted" | "issuerTaken" | "quota"> {
+		return await this.atomically((trx) => identityProviders.insertIdentityProvider(trx, provider, options));
+	}
+
+	async listIdentityProviders(appId: string): Promise<IdentityProviderRecord[]> {
+		return await identityProviders.listIdentityProviders(this.db, appId);
+	}
+
+	async getIdentityProvider(appId: string, id: string): Promise<IdentityProviderRecord | null> {
+		return await identityProviders.getIdentityProvider(this.db, appId, id);
+	}
+
+	async findIdentityProviderByIssuer(appId: string, issuer: string): Promise<IdentityProviderRecord | null> {
+		return await identityProviders.findIdentityProviderByIssuer(this.db, appId, issuer);
+	}
+
+	async updateIdentityProvider(provider: IdentityProviderRecord): Promise<"updated" | "issuerTaken" | null> {
+		return await this.atomically((trx) => identityProviders.updateIdentityProvider(trx, provider));
+	}
+
+	async deleteIdentityProvider(appId: string, id: string): Promise<boolean> {
+		return await this.atomically((trx) => identityProviders.deleteIdentityProvider(trx, appId, id));
+	}
+
+	async getIdentitySubjectUid(providerId: string, subject: string): Promise<string | null> {
+		return await identityProviders.getIdentitySubjectUid(this.db, providerId, subject);
+	}
+
+	async linkIdentitySubject(link: IdentitySubjectLink): Promise<{ providerId: string; subject: string }> {
+		return await this.atomically((trx) => identityProviders.linkIdentitySubject(trx, link));
 	}
 }

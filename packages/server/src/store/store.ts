@@ -155,24 +155,6 @@ export type UserPatch = Partial<
 
 export type AuthTokenPatch = Partial<Pick<AuthTokenRecord, "platform" | "userAgent" | "deviceId" | "appInfo">>;
 
-/** One user of an import batch (issue 18): the row to insert when the uid is free, the patch when it is taken. */
-export interface UserImportEntry {
-	user: UserRecord;
-	patch: UserPatch;
-}
-
-/** What a batch import did with one entry; "quota": not created, the app had no room left for a new user. */
-export type UserImportOutcome = "created" | "updated" | "skipped" | "quota";
-
-export interface UserImportOptions {
-	/** A taken uid (a deactivated user's too): apply the entry's patch, or leave the user alone. */
-	onExisting: "update" | "skip";
-	/** At most this many entries are created; the rest of the new ones are "quota". */
-	maxNewUsers: number;
-	/** Work out the outcomes only: nothing is written. */
-	dryRun?: boolean;
-}
-
 export interface Session {
 	token: AuthTokenRecord;
 	user: UserRecord;
@@ -282,11 +264,6 @@ export interface Store extends AuditStore {
 	setUserDeactivatedAt(appId: string, uid: string, deactivatedAt: number | null): Promise<boolean>;
 	/** Deletes the user and every token of theirs; returns the deleted token ids, or null when no such user. */
 	deleteUser(appId: string, uid: string): Promise<string[] | null>;
-	/**
-	 * Writes a batch of the app's users in one transaction: a free uid is inserted (exactly one of several racers
-	 * creates it), a taken one is patched or skipped. One outcome per entry, in order; the uids must be distinct.
-	 */
-	importUsers(appId: string, entries: UserImportEntry[], options: UserImportOptions): Promise<UserImportOutcome[]>;
 
 	/**
 	 * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically even across nodes.
@@ -378,4 +355,61 @@ export interface Store extends AuditStore {
 
 	/** How many auth tokens the app's users hold (the dashboard's overview). */
 	countAppAuthTokens(appId: string): Promise<number>;
+
+	// ---- Identity providers (issue 18): issuers whose JWTs an app exchanges for auth tokens ----
+
+	/** Inserts unless the app has a provider of that issuer ("issuerTaken") or already `maxPerApp` providers. */
+	insertIdentityProvider(
+		provider: IdentityProviderRecord,
+		options: { maxPerApp: number },
+	): Promise<"inserted" | "issuerTaken" | "quota">;
+	/** The app's providers, oldest first. */
+	listIdentityProviders(appId: string): Promise<IdentityProviderRecord[]>;
+	getIdentityProvider(appId: string, id: string): Promise<IdentityProviderRecord | null>;
+	findIdentityProviderByIssuer(appId: string, issuer: string): Promise<IdentityProviderRecord | null>;
+	/** Replaces a provider's settings; null when the app has no such provider. */
+	updateIdentityProvider(provider: IdentityProviderRecord): Promise<"updated" | "issuerTaken" | null>;
+	/** Deletes a provider and its subject links; false when the app has no such provider. */
+	deleteIdentityProvider(appId: string, id: string): Promise<boolean>;
+	/** The uid a provider's subject signed in as before; null when it never did (or that user was deleted). */
+	getIdentitySubjectUid(providerId: string, subject: string): Promise<string | null>;
+	/**
+	 * Links the subject to the (existing) user `link.uid` unless that uid is linked already; answers the link that
+	 * holds the uid afterwards, which is another subject's on a collision. One uid, one subject, even across nodes.
+	 */
+	linkIdentitySubject(link: IdentitySubjectLink): Promise<{ providerId: string; subject: string }>;
+}
+
+/** How a provider's uid claim that is not a valid uid is treated (docs/identity-providers.md). */
+export type UidMapping = "strict" | "sanitize";
+
+/** A trusted issuer of an app (issue 18): its JWTs are exchanged for auth tokens. */
+export interface IdentityProviderRecord {
+	id: string;
+	appId: string;
+	issuer: string;
+	/** Where the issuer publishes its keys (https); null when `jwks` holds them inline. */
+	jwksUri: string | null;
+	/** An inline JSON Web Key Set of public keys; null when they are fetched from `jwksUri`. */
+	jwks: { keys: Array<Record<string, unknown>> } | null;
+	audiences: string[];
+	algorithms: string[];
+	uidClaim: string;
+	nameClaim: string | null;
+	avatarClaim: string | null;
+	clockSkewSeconds: number;
+	createUsers: boolean;
+	uidPrefix: string | null;
+	uidMapping: UidMapping;
+	createdAt: number;
+	updatedAt: number | null;
+}
+
+/** A provider's subject and the uid it signs in as. */
+export interface IdentitySubjectLink {
+	appId: string;
+	providerId: string;
+	subject: string;
+	uid: string;
+	createdAt: number;
 }

@@ -127,6 +127,38 @@ export interface AuditLogTable {
 	created_at: Int;
 }
 
+// Identity providers (issue 18, migration 0012).
+
+export interface IdentityProvidersTable {
+	id: string;
+	app_id: string;
+	issuer: string;
+	jwks_uri: string | null;
+	/** The inline key set, JSON; null when the keys are fetched from jwks_uri. */
+	jwks: string | null;
+	/** JSON array of strings. */
+	audiences: string;
+	/** JSON array of JWS algorithm names. */
+	algorithms: string;
+	uid_claim: string;
+	name_claim: string | null;
+	avatar_claim: string | null;
+	clock_skew_seconds: number;
+	create_users: number;
+	uid_prefix: string | null;
+	uid_mapping: string;
+	created_at: Int;
+	updated_at: Int | null;
+}
+
+export interface IdentitySubjectsTable {
+	provider_id: string;
+	subject: string;
+	app_id: string;
+	uid: string;
+	created_at: Int;
+}
+
 /** Every table, as Kysely types the database. */
 export interface Tables {
 	apps: AppsTable;
@@ -139,6 +171,8 @@ export interface Tables {
 	sign_in_counters: SignInCountersTable;
 	presence_nodes: PresenceNodesTable;
 	presence: PresenceTable;
+	identity_providers: IdentityProvidersTable;
+	identity_subjects: IdentitySubjectsTable;
 	audit_log: AuditLogTable;
 	kysely_migration: { name: string; timestamp: Generated<string> };
 }

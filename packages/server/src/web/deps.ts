@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ManagementCredentials } from "../config.ts";
 import type { DomainDeps } from "../domain/deps.ts";
+import type { IdentityProviderOptions } from "../domain/identity-providers.ts";
 import type { PublicEndpoint } from "../domain/me.ts";
 import type { PasswordHasher } from "../domain/operator-passwords.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -45,4 +46,6 @@ export interface AppDeps extends DomainDeps {
 	 * both, when set; absent, those paths answer 404 like any unknown path.
 	 */
 	management?: ManagementCredentials;
+	/** Identity providers' options (LATCHKEY_IDP_ALLOW_HTTP); absent: https key sets only. */
+	identityProviders?: IdentityProviderOptions;
 }
