@@ -115,6 +115,7 @@ const RATE_LIMIT_VARIABLES: ReadonlyArray<readonly [string, keyof RateLimitOptio
 	["LATCHKEY_RATE_LIMIT_UID_LOGIN_POINTS_PER_MINUTE", "uidLoginPointsPerMinute", 0, 1_000_000_000],
 	["LATCHKEY_RATE_LIMIT_FAILURE_POINTS", "failurePoints", 1, 1_000_000],
 	["LATCHKEY_RATE_LIMIT_IP_FAILURES_PER_MINUTE", "ipFailuresPerMinute", 0, 1_000_000_000],
+	["LATCHKEY_RATE_LIMIT_DATA_IMPORT_PER_MINUTE", "dataImportPerMinute", 0, 1_000_000_000],
 ];
 
 function parseInteger(name: string, value: string, min: number, max: number): number {

@@ -484,6 +484,11 @@ describe("every operation answers as documented", () => {
 		await doc("getSecuritySettings", "GET", "/v3/security", { key: rest });
 		await doc("updateSecuritySettings", "PUT", "/v3/security", { key: rest, body: { tokenIdleTimeoutSeconds: 3600 } });
 		await doc("updateSecuritySettings", "PUT", "/v3/security", { key: rest, body: { productionMode: "yes" } });
+		await doc("importUsers", "POST", "/v3/data_import/users", {
+			key: rest,
+			body: { users: { ada: { name: "Ada", tags: ["x"] }, "bad uid": { name: "B" }, superhero1: { name: "S" } } },
+		});
+		await doc("importUsers", "POST", "/v3/data_import/users", { key: rest, body: { users: {} } });
 
 		expect(OPERATIONS.map((operation) => operation.operationId).filter((id) => !checked.has(id))).toEqual([]);
 		expect(observed).toEqual([
@@ -540,6 +545,8 @@ describe("every operation answers as documented", () => {
 			"getSecuritySettings 200",
 			"updateSecuritySettings 200",
 			"updateSecuritySettings 400",
+			"importUsers 200",
+			"importUsers 400",
 		]);
 	});
 

@@ -18,6 +18,7 @@ import { openAPIRoutes } from "./openapi/routes.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { authTokensRoutes, tokenPathMethods } from "./routes/auth-tokens.ts";
 import { identityProvidersRoutes } from "./routes/identity-providers.ts";
+import { dataImportRoutes } from "./routes/data-import.ts";
 import { meRoutes } from "./routes/me.ts";
 import { securityRoutes } from "./routes/security.ts";
 import { usersRoutes } from "./routes/users.ts";
@@ -98,6 +99,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	v3.route("/", meRoutes(deps));
 	v3.route("/", securityRoutes(deps));
 	v3.route("/", identityProvidersRoutes(deps));
+	v3.route("/", dataImportRoutes(deps));
 	// The REST docs say /v3; the SDK says /v3.0. Both are the same API.
 	app.route("/v3", v3);
 	app.route("/v3.0", v3);

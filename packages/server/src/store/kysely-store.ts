@@ -30,6 +30,9 @@ import type {
 	SignInCount,
 	Store,
 	StoredSecuritySettings,
+	UserImportEntry,
+	UserImportOptions,
+	UserImportOutcome,
 	UserPatch,
 	UserQuery,
 	UserRecord,
@@ -218,6 +221,15 @@ export class KyselyStore implements Store {
 
 	async deleteUser(appId: string, uid: string): Promise<string[] | null> {
 		return await this.atomically((trx) => users.deleteUser(trx, appId, uid));
+	}
+
+	async importUsers(
+		appId: string,
+		entries: UserImportEntry[],
+		options: UserImportOptions,
+	): Promise<UserImportOutcome[]> {
+		if (options.dryRun) return await users.importUsers(this.db, appId, entries, options);
+		return await this.atomically((trx) => users.importUsers(trx, appId, entries, options));
 	}
 
 	// ---- Auth tokens ----

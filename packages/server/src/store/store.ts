@@ -155,6 +155,24 @@ export type UserPatch = Partial<
 
 export type AuthTokenPatch = Partial<Pick<AuthTokenRecord, "platform" | "userAgent" | "deviceId" | "appInfo">>;
 
+/** One user of an import batch (issue 18): the row to insert when the uid is free, the patch when it is taken. */
+export interface UserImportEntry {
+	user: UserRecord;
+	patch: UserPatch;
+}
+
+/** What a batch import did with one entry; "quota": not created, the app had no room left for a new user. */
+export type UserImportOutcome = "created" | "updated" | "skipped" | "quota";
+
+export interface UserImportOptions {
+	/** A taken uid (a deactivated user's too): apply the entry's patch, or leave the user alone. */
+	onExisting: "update" | "skip";
+	/** At most this many entries are created; the rest of the new ones are "quota". */
+	maxNewUsers: number;
+	/** Work out the outcomes only: nothing is written. */
+	dryRun?: boolean;
+}
+
 export interface Session {
 	token: AuthTokenRecord;
 	user: UserRecord;
@@ -264,6 +282,11 @@ export interface Store extends AuditStore {
 	setUserDeactivatedAt(appId: string, uid: string, deactivatedAt: number | null): Promise<boolean>;
 	/** Deletes the user and every token of theirs; returns the deleted token ids, or null when no such user. */
 	deleteUser(appId: string, uid: string): Promise<string[] | null>;
+	/**
+	 * Writes a batch of the app's users in one transaction: a free uid is inserted (exactly one of several racers
+	 * creates it), a taken one is patched or skipped. One outcome per entry, in order; the uids must be distinct.
+	 */
+	importUsers(appId: string, entries: UserImportEntry[], options: UserImportOptions): Promise<UserImportOutcome[]>;
 
 	/**
 	 * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically even across nodes.

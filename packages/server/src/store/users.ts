@@ -1,7 +1,15 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql, type Transaction } from "kysely";
 import { isOnline } from "./presence.ts";
 import { toNumber, userFromRow, userToRow } from "./rows.ts";
-import type { Page, UserPatch, UserQuery, UserRecord } from "./store.ts";
+import type {
+	Page,
+	UserImportEntry,
+	UserImportOptions,
+	UserImportOutcome,
+	UserPatch,
+	UserQuery,
+	UserRecord,
+} from "./store.ts";
 import type { Tables } from "./tables.ts";
 import { escapeLike, holdsNul } from "./text.ts";
 
@@ -74,6 +82,14 @@ export async function updateUser(
 	patch: UserPatch,
 	unset: Array<"avatar" | "link" | "metadata">,
 ): Promise<UserRecord | null> {
+	const set = patchToColumns(patch, unset);
+	if (Object.keys(set).length > 0) {
+		await db.updateTable("users").set(set).where("app_id", "=", appId).where("uid", "=", uid).execute();
+	}
+	return await getUser(db, appId, uid);
+}
+
+function patchToColumns(patch: UserPatch, unset: Array<"avatar" | "link" | "metadata">): Partial<Tables["users"]> {
 	const set: Partial<Tables["users"]> = {};
 	if (patch.name !== undefined) {
 		set.name = patch.name;
@@ -87,10 +103,69 @@ export async function updateUser(
 	if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
 	if (patch.updatedAt !== undefined) set.updated_at = patch.updatedAt;
 	for (const field of unset) set[field] = null;
-	if (Object.keys(set).length > 0) {
-		await db.updateTable("users").set(set).where("app_id", "=", appId).where("uid", "=", uid).execute();
+	return set;
+}
+
+/** Rows per statement of an import: 15 columns each stays far below SQLite's and PostgreSQL's parameter limits. */
+const IMPORT_ROWS_PER_STATEMENT = 500;
+
+function chunk<T>(items: T[], size: number): T[][] {
+	const chunks: T[][] = [];
+	for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+	return chunks;
+}
+
+/**
+ * A batch import (issue 18), inside the caller's transaction (or as plain reads for a dry run): one select finds
+ * the taken uids, multi-row inserts create the rest, and each taken uid is patched by its own update when asked.
+ */
+export async function importUsers(
+	db: Kysely<Tables>,
+	appId: string,
+	entries: UserImportEntry[],
+	options: UserImportOptions,
+): Promise<UserImportOutcome[]> {
+	const taken = new Set<string>();
+	const uids = entries.map((entry) => entry.user.uid);
+	for (const some of chunk(uids, IMPORT_ROWS_PER_STATEMENT)) {
+		const rows = await db
+			.selectFrom("users")
+			.select("uid")
+			.where("app_id", "=", appId)
+			.where("uid", "in", some)
+			.execute();
+		for (const row of rows) taken.add(row.uid);
 	}
-	return await getUser(db, appId, uid);
+	let room = options.maxNewUsers;
+	const outcomes: UserImportOutcome[] = entries.map((entry) => {
+		if (taken.has(entry.user.uid)) return options.onExisting === "update" ? "updated" : "skipped";
+		if (room <= 0) return "quota";
+		room--;
+		return "created";
+	});
+	if (options.dryRun) return outcomes;
+	const creating = entries.filter((_, index) => outcomes[index] === "created");
+	const inserted = new Set<string>();
+	for (const users of chunk(creating, IMPORT_ROWS_PER_STATEMENT)) {
+		// ON CONFLICT DO NOTHING: a uid another writer created since the select above is left to it.
+		const rows = await db
+			.insertInto("users")
+			.values(users.map((entry) => userToRow(entry.user)))
+			.onConflict((oc) => oc.columns(["app_id", "uid"]).doNothing())
+			.returning("uid")
+			.execute();
+		for (const row of rows) inserted.add(row.uid);
+	}
+	for (const [index, entry] of entries.entries()) {
+		if (outcomes[index] === "created" && !inserted.has(entry.user.uid)) {
+			outcomes[index] = options.onExisting === "update" ? "updated" : "skipped";
+		}
+		if (outcomes[index] !== "updated") continue;
+		const set = patchToColumns(entry.patch, []);
+		if (Object.keys(set).length === 0) continue;
+		await db.updateTable("users").set(set).where("app_id", "=", appId).where("uid", "=", entry.user.uid).execute();
+	}
+	return outcomes;
 }
 
 export async function setUserDeactivatedAt(

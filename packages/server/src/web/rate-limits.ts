@@ -19,6 +19,8 @@ export interface RateLimitOptions {
 	failurePoints?: number;
 	/** Shared. Failed authentications (a wrong key or token, an unknown uid, a bad realtime auth) from one address. */
 	ipFailuresPerMinute?: number;
+	/** Data import requests (`POST /v3/data_import/users`) of one app: CometChat's own limit. */
+	dataImportPerMinute?: number;
 }
 
 export const RATE_LIMIT_DEFAULTS: Readonly<Required<RateLimitOptions>> = Object.freeze({
@@ -31,6 +33,7 @@ export const RATE_LIMIT_DEFAULTS: Readonly<Required<RateLimitOptions>> = Object.
 	uidLoginPointsPerMinute: 600,
 	failurePoints: 10,
 	ipFailuresPerMinute: 300,
+	dataImportPerMinute: 60,
 });
 
 /** Every budget counts over a fixed window of this length. */
@@ -82,6 +85,7 @@ export class RateLimits {
 	private readonly authKeyLogins: RateLimiterAbstract | null;
 	private readonly uidLogins: RateLimiterAbstract | null;
 	private readonly ipFailures: RateLimiterAbstract | null;
+	private readonly dataImport: RateLimiterAbstract | null;
 	private readonly blocked = new Map<string, { until: number; limit: number }>();
 
 	constructor(options: RateLimitOptions = {}, dependencies: { shared?: SharedLimiterFactory } = {}) {
@@ -101,6 +105,12 @@ export class RateLimits {
 		this.authKeyLogins = local("auth-key-logins", this.options.authKeyLoginsPerMinute);
 		this.uidLogins = shared("uid-logins", this.options.uidLoginPointsPerMinute);
 		this.ipFailures = shared("ip-failures", this.options.ipFailuresPerMinute);
+		this.dataImport = local("data-import", this.options.dataImportPerMinute);
+	}
+
+	/** Counts one data import request of an app; null when that limit is off. */
+	async consumeDataImport(appId: string): Promise<RateLimitDecision | null> {
+		return this.dataImport ? await consume(this.dataImport, appId, 1) : null;
 	}
 
 	/** Counts one REST request of an app; null when that limit is off. */

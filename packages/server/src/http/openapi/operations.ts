@@ -165,6 +165,20 @@ export const OPERATIONS: readonly Operation[] = [
 		errors: ["ERR_BAD_REQUEST"],
 	},
 	{
+		method: "post",
+		path: "/data_import/users",
+		operationId: "importUsers",
+		tag: "Users",
+		summary: "Import users",
+		description:
+			"CometChat's data import: at most 50 users a request, 60 requests a minute per app. Always 200 once the body is well formed: each key answers `success: true` with the user or `success: false` with an error (a taken uid is ERR_UID_ALREADY_EXISTS).",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "ImportUsersBody", required: true },
+		response: "ImportUsersAnswer",
+		errors: ["ERR_BAD_REQUEST", "ERR_TOO_MANY_REQUESTS"],
+	},
+	{
 		method: "get",
 		path: "/users/{uid}",
 		operationId: "getUser",

@@ -9,6 +9,7 @@ import {
 import type { ErrorCode } from "../../domain/errors.ts";
 import { securitySettingsSchema } from "../../domain/security.ts";
 import { endOwnSessionsSchema } from "../../domain/sessions.ts";
+import { importUserSchema, MAX_USERS_PER_IMPORT_REQUEST } from "../../domain/user-import.ts";
 import {
 	createUserSchema,
 	deactivateUsersSchema,
@@ -178,6 +179,17 @@ export const RESPONSE_SCHEMAS = {
 	SecuritySettingsAnswer: answerOf(securitySchema),
 	HealthAnswer: answerOf(z.strictObject({ status: z.literal("ok") })),
 	OpenAPIDocument: z.record(z.string(), z.unknown()).meta({ description: "This document." }),
+	ImportUsersAnswer: answerOf(
+		z
+			.record(
+				z.string(),
+				z.union([
+					z.strictObject({ success: z.literal(true), data: userSchema }),
+					z.strictObject({ success: z.literal(false), error: errorSchema.shape.error }),
+				]),
+			)
+			.meta({ description: "One result per key of the request." }),
+	),
 } as const;
 
 export type ResponseSchemaId = keyof typeof RESPONSE_SCHEMAS;
@@ -208,6 +220,11 @@ export const REQUEST_SCHEMAS = {
 	// PUT /me: a body with any profile field is a profile update (role ignored), any other body a login.
 	UpdateMeBody: z.union([updateUserSchema.omit({ role: true }), createAuthTokenSchema]),
 	UpdateSecurityBody: securitySettingsSchema,
+	ImportUsersBody: z.object({
+		users: z.record(z.string(), importUserSchema.partial({ uid: true })).meta({
+			description: `At most ${MAX_USERS_PER_IMPORT_REQUEST} users, each under its uid; \`uid\` in the value may be left out.`,
+		}),
+	}),
 	UserSessionBody: z.object({
 		sessionId: z.string().optional().meta({ description: "Echoed back, cut to 200 characters; not stored." }),
 	}),
