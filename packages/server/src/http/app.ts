@@ -22,6 +22,7 @@ import { dataImportRoutes } from "./routes/data-import.ts";
 import { meRoutes } from "./routes/me.ts";
 import { securityRoutes } from "./routes/security.ts";
 import { usersRoutes } from "./routes/users.ts";
+import { webhooksRoutes } from "./routes/webhooks.ts";
 
 /** CometChat: "The API limit for the POST request length is 10 KB." */
 export const MAX_BODY_BYTES = 10 * 1024;
@@ -98,6 +99,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	v3.route("/", apiKeysRoutes(deps));
 	v3.route("/", meRoutes(deps));
 	v3.route("/", securityRoutes(deps));
+	v3.route("/", webhooksRoutes(deps));
 	v3.route("/", identityProvidersRoutes(deps));
 	v3.route("/", dataImportRoutes(deps));
 	// The REST docs say /v3; the SDK says /v3.0. Both are the same API.

@@ -39,6 +39,7 @@ import type {
 } from "./store.ts";
 import type { Tables } from "./tables.ts";
 import * as users from "./users.ts";
+import * as webhooks from "./webhooks.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 export interface KyselyStoreOptions {
@@ -282,6 +283,48 @@ export class KyselyStore implements Store {
 
 	async countAppAuthTokens(appId: string): Promise<number> {
 		return await authTokens.countAppAuthTokens(this.db, appId);
+	}
+
+	// ---- Webhooks (issue 16) ----
+
+	async insertWebhook(webhook: webhooks.WebhookRecord, options: { maxPerApp: number }): Promise<boolean> {
+		return await this.atomically((trx) => webhooks.insertWebhook(trx, webhook, options));
+	}
+
+	async getWebhook(appId: string, id: string): Promise<webhooks.WebhookRecord | null> {
+		return await webhooks.getWebhook(this.db, appId, id);
+	}
+
+	async listWebhooks(appId: string): Promise<webhooks.WebhookRecord[]> {
+		return await webhooks.listWebhooks(this.db, appId);
+	}
+
+	async updateWebhook(appId: string, id: string, patch: webhooks.WebhookPatch): Promise<webhooks.WebhookRecord | null> {
+		return await this.write((db) => webhooks.updateWebhook(db, appId, id, patch));
+	}
+
+	async deleteWebhook(appId: string, id: string): Promise<webhooks.WebhookRecord | null> {
+		return await this.atomically((trx) => webhooks.deleteWebhook(trx, appId, id));
+	}
+
+	async listWebhookDeliveries(
+		appId: string,
+		webhookId: string,
+		page: PageRequest,
+	): Promise<Page<webhooks.WebhookDeliveryRecord>> {
+		return await webhooks.listWebhookDeliveries(this.db, appId, webhookId, page);
+	}
+
+	async claimWebhookDeliveries(request: webhooks.ClaimRequest): Promise<webhooks.ClaimedWebhookDelivery[]> {
+		return await this.write((db) => webhooks.claimWebhookDeliveries(db, this.dialect, request));
+	}
+
+	async settleWebhookDelivery(id: string, nodeId: string, outcome: webhooks.WebhookAttemptOutcome): Promise<boolean> {
+		return await this.write((db) => webhooks.settleWebhookDelivery(db, id, nodeId, outcome));
+	}
+
+	async releaseWebhookDelivery(id: string, nodeId: string): Promise<void> {
+		await this.write((db) => webhooks.releaseWebhookDelivery(db, id, nodeId));
 	}
 
 	// ---- Audit log (issue 16) ----

@@ -5,6 +5,14 @@
 
 import type { AuditEvent } from "../audit/audit-event.ts";
 import type { AuditStore } from "./audit-log.ts";
+import type {
+	ClaimedWebhookDelivery,
+	ClaimRequest,
+	WebhookAttemptOutcome,
+	WebhookDeliveryRecord,
+	WebhookPatch,
+	WebhookRecord,
+} from "./webhooks.ts";
 
 export type KeyScope = "fullAccess" | "authOnly";
 
@@ -378,6 +386,28 @@ export interface Store extends AuditStore {
 
 	/** How many auth tokens the app's users hold (the dashboard's overview). */
 	countAppAuthTokens(appId: string): Promise<number>;
+
+	// ---- Webhooks (issue 16): an app's endpoints and their delivery outbox (store/webhooks.ts) ----
+
+	/** Inserts unless the app already has `maxPerApp` webhooks; false at the cap. */
+	insertWebhook(webhook: WebhookRecord, options: { maxPerApp: number }): Promise<boolean>;
+	getWebhook(appId: string, id: string): Promise<WebhookRecord | null>;
+	/** The app's webhooks, oldest first. */
+	listWebhooks(appId: string): Promise<WebhookRecord[]>;
+	updateWebhook(appId: string, id: string, patch: WebhookPatch): Promise<WebhookRecord | null>;
+	/** Deletes the webhook with its deliveries; the deleted webhook, or null when the app has no such one. */
+	deleteWebhook(appId: string, id: string): Promise<WebhookRecord | null>;
+	/** A webhook's deliveries, newest first. */
+	listWebhookDeliveries(appId: string, webhookId: string, page: PageRequest): Promise<Page<WebhookDeliveryRecord>>;
+	/**
+	 * Claims due deliveries for one node until the lease ends: nodes claiming at once get different rows (on
+	 * PostgreSQL `FOR UPDATE SKIP LOCKED`).
+	 */
+	claimWebhookDeliveries(request: ClaimRequest): Promise<ClaimedWebhookDelivery[]>;
+	/** Records an attempt of a delivery the node holds; false when its lease was lost meanwhile. */
+	settleWebhookDelivery(id: string, nodeId: string, outcome: WebhookAttemptOutcome): Promise<boolean>;
+	/** Gives back a claimed delivery unsent (shutdown): due again at once. */
+	releaseWebhookDelivery(id: string, nodeId: string): Promise<void>;
 
 	// ---- Identity providers (issue 18): issuers whose JWTs an app exchanges for auth tokens ----
 

@@ -159,6 +159,39 @@ export interface IdentitySubjectsTable {
 	created_at: Int;
 }
 
+// Webhooks (issue 16, migration 0011).
+
+export interface WebhooksTable {
+	id: string;
+	app_id: string;
+	url: string;
+	/** JSON array of event types, or ["*"]. */
+	events: string;
+	description: string | null;
+	/** The signing secret: sealed (`v1.…`, domain/token-cipher.ts) when the server has an encryption key, else as is. */
+	secret: string;
+	created_at: Int;
+	updated_at: Int | null;
+}
+
+/** The delivery outbox: one row per (event, webhook), written in the event's transaction. */
+export interface WebhookDeliveriesTable {
+	id: string;
+	webhook_id: string;
+	app_id: string;
+	event_type: string;
+	/** The event JSON, exactly the body that is POSTed and signed. */
+	event: string;
+	status: string;
+	attempts: number;
+	last_response_code: number | null;
+	last_attempt_at: Int | null;
+	next_attempt_at: Int | null;
+	created_at: Int;
+	locked_until: Int | null;
+	locked_by: string | null;
+}
+
 /** Every table, as Kysely types the database. */
 export interface Tables {
 	apps: AppsTable;
@@ -174,5 +207,7 @@ export interface Tables {
 	identity_providers: IdentityProvidersTable;
 	identity_subjects: IdentitySubjectsTable;
 	audit_log: AuditLogTable;
+	webhooks: WebhooksTable;
+	webhook_deliveries: WebhookDeliveriesTable;
 	kysely_migration: { name: string; timestamp: Generated<string> };
 }
