@@ -149,6 +149,8 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 
 		await page.goto(`${server.url}/dashboard/apps/${first.app.id}/users/alice`);
 		await page.getByRole("button", { name: /^Revoke token lkat_/ }).click();
+		// Issue 17: a destructive action asks first, in a <dialog>.
+		await page.getByRole("dialog").getByRole("button", { name: "Revoke", exact: true }).click();
 		await expect(page.getByRole("status").first().textContent()).resolves.toContain("The auth token was revoked.");
 		const refused = await rest("/v3.0/me", { authtoken: token });
 		expect(refused.status).toBe(401);
@@ -173,6 +175,7 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in Chromium against a real server", (
 		expect((await rest("/v3/users", { apikey: key })).status).toBe(200);
 
 		await page.getByRole("button", { name: "Delete key CI server" }).click();
+		await page.getByRole("dialog").getByRole("button", { name: "Delete key", exact: true }).click();
 		await expect(page.getByRole("status").first().textContent()).resolves.toContain("The API key was deleted.");
 		const refused = await rest("/v3/users", { apikey: key });
 		expect(refused.status).toBe(401);

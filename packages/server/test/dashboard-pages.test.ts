@@ -59,7 +59,8 @@ test("editing a user replaces fields and unsets blank optional ones", async () =
 
 test("a token minted on the page is shown once and works; revoking it publishes a revocation", async () => {
 	const { browser, csrf, base } = await signedIn();
-	const page = await (await browser.post(`${base}/users/superhero2/tokens`, { _csrf: csrf, platform: "WEB" })).text();
+	const minted = await browser.post(`${base}/users/superhero2/tokens`, { _csrf: csrf, platform: "WEB" });
+	const page = await (await browser.get(minted.headers.get("location") ?? "")).text();
 	const token = /id="new-auth-token"[^>]*>([^<]+)</.exec(page)?.[1] ?? "";
 	expect(token).toMatch(/^lkat_[0-9a-f]{20}\.[\w-]{43}$/);
 	expect((await h.call("GET", "/v3.0/me", { token })).status).toBe(200);
@@ -67,7 +68,7 @@ test("a token minted on the page is shown once and works; revoking it publishes 
 	expect(again).not.toContain(token.split(".")[1]);
 
 	const id = token.split(".")[0] ?? "";
-	const res = await browser.post(`${base}/users/superhero2/tokens/${id}/revoke`, { _csrf: csrf });
+	const res = await browser.post(`${base}/users/superhero2/tokens/${id}/revoke`, { _csrf: csrf, confirm: "1" });
 	expect(res.status).toBe(303);
 	expect(res.headers.get("location")).toBe(`${base}/users/superhero2?notice=token-revoked`);
 	expect((await h.call("GET", "/v3.0/me", { token })).status).toBe(401);
@@ -81,7 +82,7 @@ test("flushing revokes every token of the user and nobody else's", async () => {
 	const a = await createAuthToken(h.deps, h.seed.app.id, "superhero3");
 	const b = await createAuthToken(h.deps, h.seed.app.id, "superhero3");
 	const other = await createAuthToken(h.deps, h.seed.app.id, "superhero4");
-	const res = await browser.post(`${base}/users/superhero3/tokens/flush`, { _csrf: csrf });
+	const res = await browser.post(`${base}/users/superhero3/tokens/flush`, { _csrf: csrf, confirm: "1" });
 	expect(res.status).toBe(303);
 	for (const token of [a, b]) expect((await h.call("GET", "/v3.0/me", { token: token.plaintext })).status).toBe(401);
 	expect((await h.call("GET", "/v3.0/me", { token: other.plaintext })).status).toBe(200);
@@ -89,10 +90,10 @@ test("flushing revokes every token of the user and nobody else's", async () => {
 
 test("deleting a user deactivates by default, or deletes permanently", async () => {
 	const { browser, csrf, base } = await signedIn();
-	const soft = await browser.post(`${base}/users/superhero4/delete`, { _csrf: csrf });
-	expect(soft.headers.get("location")).toBe(`${base}/users?notice=user-deactivated`);
+	const soft = await browser.post(`${base}/users/superhero4/delete`, { _csrf: csrf, confirm: "1" });
+	expect(soft.headers.get("location")).toBe(`${base}/users?notice=user-deactivated&status=deactivated`);
 	expect((await h.store.getUser(h.seed.app.id, "superhero4"))?.deactivatedAt).toBe(h.clock.now());
-	const hard = await browser.post(`${base}/users/superhero5/delete`, { _csrf: csrf, permanent: "1" });
+	const hard = await browser.post(`${base}/users/superhero5/delete`, { _csrf: csrf, permanent: "1", confirm: "1" });
 	expect(hard.headers.get("location")).toBe(`${base}/users?notice=user-deleted`);
 	expect(await h.store.getUser(h.seed.app.id, "superhero5")).toBeNull();
 	const list = await (await browser.get(`${base}/users?notice=user-deleted`)).text();
@@ -102,13 +103,14 @@ test("deleting a user deactivates by default, or deletes permanently", async () 
 
 test("an API key is shown once at creation; a deleted one is refused by the REST API", async () => {
 	const { browser, csrf, base } = await signedIn();
-	const page = await (await browser.post(`${base}/keys`, { _csrf: csrf, name: "Backend", scope: "fullAccess" })).text();
+	const created = await browser.post(`${base}/keys`, { _csrf: csrf, name: "Backend", scope: "fullAccess" });
+	const page = await (await browser.get(created.headers.get("location") ?? "")).text();
 	const key = /id="new-api-key"[^>]*>([^<]+)</.exec(page)?.[1] ?? "";
 	expect(key).toMatch(/^lkak_[0-9a-f]{20}\./);
 	expect((await h.call("GET", "/v3/users", { key })).status).toBe(200);
 	expect(await (await browser.get(`${base}/keys`)).text()).not.toContain(key.split(".")[1]);
 	const id = key.split(".")[0] ?? "";
-	const res = await browser.post(`${base}/keys/${id}/delete`, { _csrf: csrf });
+	const res = await browser.post(`${base}/keys/${id}/delete`, { _csrf: csrf, confirm: "1" });
 	expect(res.headers.get("location")).toBe(`${base}/keys?notice=key-deleted`);
 	expect((await h.call("GET", "/v3/users", { key })).status).toBe(401);
 });

@@ -539,8 +539,9 @@ describe("pages", () => {
 		const missing = await browser.get(`/dashboard/apps/${h.seed.app.id}/users/nobody`);
 		expect(missing.status).toBe(404);
 		expect(await missing.text()).toContain("The UID nobody does not exist");
+		// An unknown app is a page that is not there (issue 17), not the REST API's 401.
 		const noApp = await browser.get("/dashboard/apps/0000000000000000");
-		expect(noApp.status).toBe(401);
+		expect(noApp.status).toBe(404);
 		expect(await noApp.text()).toContain("The appId 0000000000000000 does not exist.");
 	});
 

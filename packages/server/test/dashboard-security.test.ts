@@ -329,6 +329,6 @@ test("saving one app's page changes only that app; an unknown app is the usual e
 		'<dt>Idle timeout</dt><dd><span class="muted">never</span></dd>',
 	);
 	const missing = await browser.post("/dashboard/apps/0000000000000000/security", { ...DEFAULT_FORM, _csrf: csrf });
-	expect(missing.status).toBe(401);
+	expect(missing.status).toBe(404);
 	expect(await missing.text()).toContain("The appId 0000000000000000 does not exist.");
 });

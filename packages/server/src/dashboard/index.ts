@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
+import { LatchkeyError } from "../domain/errors.ts";
 import { requestIdOf } from "../http/middleware/request-id.ts";
 import type { AppDeps } from "../web/deps.ts";
 import { CONFIRM_SCRIPT } from "./confirm-script.ts";
@@ -82,6 +83,10 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 		}
 		const session = c.get("operatorSession") ?? null;
 		const shown = showError(error);
+		// The REST API answers an unknown app 401 (CometChat's AUTH_ERR_INVALID_APPID); a page of it is simply not there.
+		if (error instanceof LatchkeyError && error.code === "AUTH_ERR_INVALID_APPID") {
+			return c.html(renderErrorPage(session, "App not found", error.message), 404);
+		}
 		if (shown) {
 			return c.html(renderErrorPage(session, ERROR_TITLES[shown.status] ?? "Error", shown.message), shown.status);
 		}

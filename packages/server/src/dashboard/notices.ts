@@ -10,8 +10,11 @@ const NOTICES: Readonly<Record<string, string>> = {
 	"user-updated": "The user was saved.",
 	"user-deactivated": "The user was deactivated: their tokens stop working and the uid stays taken.",
 	"user-deleted": "The user and all their tokens were deleted permanently.",
+	"token-minted": "The auth token was minted.",
+	"user-reactivated": "The user was reactivated: they can log in again, and their kept tokens work again.",
 	"token-revoked": "The auth token was revoked. Clients using it are signed out.",
 	"tokens-flushed": "All auth tokens of this user were revoked.",
+	"key-created": "The API key was created.",
 	"key-deleted": "The API key was deleted. Requests using it are refused from now on.",
 	"security-saved": "The security settings were saved. They apply at once, to existing tokens too.",
 };

@@ -13,12 +13,12 @@ a:hover{color:#1e3a8a}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem;z-index:10}
 .skip:focus{left:.5rem}
 header.top{background:#102a43;color:#fff}
-header.top .bar{max-width:72rem;margin:0 auto;padding:.75rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center}
+header.top .bar{max-width:72rem;margin:0 auto;padding:.75rem 1rem;display:flex;gap:.5rem 1.5rem;align-items:center}
 header.top a{color:#fff;text-decoration:none}
 header.top a:hover{text-decoration:underline}
 header.top :focus-visible{outline-color:#fff}
 .brand{font-weight:700;font-size:1.125rem;margin-right:auto}
-.who{font-size:.875rem;color:#d9e2ec;overflow-wrap:anywhere}
+.who{font-size:.875rem;color:#d9e2ec;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header.top form{margin:0}
 .linkish{background:none;border:0;color:#fff;font:inherit;font-size:.875rem;text-decoration:underline;cursor:pointer;padding:.25rem}
 main{max-width:72rem;margin:0 auto;padding:1rem}
@@ -29,6 +29,12 @@ nav.crumbs a{color:#1d4ed8}
 nav.tabs{display:flex;gap:.25rem;flex-wrap:wrap;border-bottom:1px solid #cbd2d9;margin-bottom:1rem}
 nav.tabs a{padding:.5rem .75rem;text-decoration:none;border-bottom:3px solid transparent;color:#1f2933}
 nav.tabs a[aria-current=page]{border-bottom-color:#1d4ed8;font-weight:600}
+nav.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin-bottom:.75rem}
+nav.filters a{padding:.25rem .75rem;border:1px solid #cbd2d9;border-radius:1rem;text-decoration:none;background:#fff}
+nav.filters a[aria-current=page]{background:#1d4ed8;border-color:#1d4ed8;color:#fff;font-weight:600}
+dialog{border:1px solid #d9e2ec;border-radius:.5rem;padding:1rem 1.25rem;width:32rem;max-width:calc(100vw - 2rem);color:#1f2933;background:#fff}
+dialog::backdrop{background:rgba(16,42,67,.6)}
+dialog h2{margin-top:0}
 .card>:first-child,.alert>:first-child{margin-top:0}
 .card{background:#fff;border:1px solid #d9e2ec;border-radius:.5rem;padding:1rem;margin-bottom:1rem}
 main.narrow{max-width:28rem;padding-top:2rem}
@@ -79,11 +85,13 @@ form.inline{display:inline;margin:0}
 .badge.sample{background:#fef0c7;color:#7a2e0e}
 .badge.full{background:#fee4e2;color:#7a271a}
 .badge.auth{background:#d1e9ff;color:#194185}
+.badge.off{background:#fee4e2;color:#7a271a}
+.badge.on{background:#ecfdf3;color:#054f31}
 .avatar{display:inline-flex;align-items:center;justify-content:center;width:2rem;height:2rem;border-radius:50%;background:#334e68;color:#fff;font-weight:700;font-size:.875rem;flex:none}
 .who-cell{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:center}
 .toolbar{display:flex;gap:.5rem;flex-wrap:wrap;align-items:flex-end;margin-bottom:1rem}
 .toolbar form{display:flex;gap:.5rem;flex:1 1 16rem}
-.toolbar input[type=search]{flex:1}
+.toolbar input[type=search]{flex:1;min-width:0}
 table{width:100%;margin-bottom:1rem;border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;border-radius:.5rem}
 th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid #e4e7eb;vertical-align:top}
 th{font-size:.875rem;color:#52606d;font-weight:600;background:#f0f4f8}
@@ -96,6 +104,7 @@ nav.pages .current{font-weight:600}
 @media (min-width:56rem){.grid2{grid-template-columns:1fr 1fr}}
 @media (max-width:40rem){
  main{padding:.75rem}
+ header.top .bar{gap:.5rem .75rem}
  table,thead,tbody,tr,th,td{display:block}
  table{border:0;background:none}
  thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}

@@ -18,6 +18,7 @@ import type {
 	AuthTokenRecord,
 	AuthTokenSelection,
 	ClientUserField,
+	DashboardFlashRecord,
 	DeletedAppCounts,
 	IdentityProviderRecord,
 	IdentitySubjectLink,
@@ -420,6 +421,14 @@ export class KyselyStore implements Store {
 
 	async deleteOperatorSession(id: string): Promise<void> {
 		await this.write((db) => operators.deleteOperatorSession(db, id));
+	}
+
+	async insertDashboardFlash(flash: DashboardFlashRecord): Promise<void> {
+		await this.write((db) => operators.insertDashboardFlash(db, flash));
+	}
+
+	async consumeDashboardFlash(id: string, sessionId: string, now: number): Promise<string | null> {
+		return await this.write((db) => operators.consumeDashboardFlash(db, id, sessionId, now));
 	}
 
 	async incrementSignInCounter(key: string, now: number, options: { windowMs: number }): Promise<SignInCount> {

@@ -8,7 +8,7 @@ import {
 	setupTokenToRow,
 	toNumber,
 } from "./rows.ts";
-import type { OperatorRecord, OperatorSessionRecord, SetupTokenRecord, SignInCount } from "./store.ts";
+import type { DashboardFlashRecord, OperatorRecord, OperatorSessionRecord, SetupTokenRecord, SignInCount } from "./store.ts";
 import type { Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
 
@@ -138,6 +138,39 @@ export async function touchOperatorSession(db: Kysely<Tables>, id: string, lastS
 export async function deleteOperatorSession(db: Kysely<Tables>, id: string): Promise<void> {
 	if (holdsNul(id)) return;
 	await db.deleteFrom("operator_sessions").where("id", "=", id).execute();
+}
+
+/** Stores a dashboard flash (issue 17) and deletes the expired ones, so the table holds minutes of rows at most. */
+export async function insertDashboardFlash(db: Kysely<Tables>, flash: DashboardFlashRecord): Promise<void> {
+	await db.deleteFrom("dashboard_flashes").where("expires_at", "<=", flash.createdAt).execute();
+	await db
+		.insertInto("dashboard_flashes")
+		.values({
+			id: flash.id,
+			session_id: flash.sessionId,
+			sealed: flash.sealed,
+			created_at: flash.createdAt,
+			expires_at: flash.expiresAt,
+		})
+		.execute();
+}
+
+/** DELETE … RETURNING: a flash is read once, by its own session, before it expires. */
+export async function consumeDashboardFlash(
+	db: Kysely<Tables>,
+	id: string,
+	sessionId: string,
+	now: number,
+): Promise<string | null> {
+	if (holdsNul(id) || holdsNul(sessionId)) return null;
+	const row = await db
+		.deleteFrom("dashboard_flashes")
+		.where("id", "=", id)
+		.where("session_id", "=", sessionId)
+		.where("expires_at", ">", now)
+		.returning("sealed")
+		.executeTakeFirst();
+	return row?.sealed ?? null;
 }
 
 /** One statement, so concurrent sign-ins on any node each see a distinct count (no read-then-write race). */

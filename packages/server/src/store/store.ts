@@ -219,6 +219,15 @@ export interface SetupTokenRecord {
 	expiresAt: number;
 }
 
+/** A dashboard flash (issue 17): a one-time secret for one operator session, sealed by the dashboard. */
+export interface DashboardFlashRecord {
+	id: string;
+	sessionId: string;
+	sealed: string;
+	createdAt: number;
+	expiresAt: number;
+}
+
 /** The audit log's methods (issue 16) live beside their queries, in audit-log.ts. */
 export interface Store extends AuditStore {
 	/** Brings the schema up to date; safe to call on every start and from several nodes. */
@@ -373,6 +382,13 @@ export interface Store extends AuditStore {
 	getOperatorSession(id: string): Promise<{ session: OperatorSessionRecord; operator: OperatorRecord } | null>;
 	touchOperatorSession(id: string, lastSeenAt: number): Promise<void>;
 	deleteOperatorSession(id: string): Promise<void>;
+	/** Stores a dashboard flash and deletes the expired ones (issue 17). */
+	insertDashboardFlash(flash: DashboardFlashRecord): Promise<void>;
+	/**
+	 * Deletes and returns the sealed payload of flash `id` when it belongs to `sessionId` and has not expired at
+	 * `now`; null otherwise. One statement, so of two readers exactly one gets it.
+	 */
+	consumeDashboardFlash(id: string, sessionId: string, now: number): Promise<string | null>;
 
 	/**
 	 * Adds one to the sign-in counter `key` in one atomic statement and returns the new count: of several

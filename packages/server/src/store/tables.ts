@@ -90,6 +90,15 @@ export interface SetupTokensTable {
 	expires_at: Int;
 }
 
+/** A one-time secret waiting for the page a redirect lands on (issue 17, migration 0013); sealed, never plain. */
+export interface DashboardFlashesTable {
+	id: string;
+	session_id: string;
+	sealed: string;
+	created_at: Int;
+	expires_at: Int;
+}
+
 export interface SignInCountersTable {
 	key: string;
 	count: number;
@@ -201,6 +210,7 @@ export interface Tables {
 	operators: OperatorsTable;
 	operator_sessions: OperatorSessionsTable;
 	setup_tokens: SetupTokensTable;
+	dashboard_flashes: DashboardFlashesTable;
 	sign_in_counters: SignInCountersTable;
 	presence_nodes: PresenceNodesTable;
 	presence: PresenceTable;

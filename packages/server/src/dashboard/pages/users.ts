@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import { getApp } from "../../domain/apps.ts";
-import { createUser, deleteUser, getActiveUser, listUsers, updateUser } from "../../domain/users.ts";
+import { createUser, getActiveUser, listUsers, updateUser } from "../../domain/users.ts";
 import type { AppRecord, UserRecord } from "../../store/store.ts";
 import type { AppDeps } from "../../web/deps.ts";
 import { type ShownError, showError } from "../errors.ts";
@@ -21,18 +21,31 @@ import {
 import { noticeFor } from "../notices.ts";
 import { type DashboardContext, type DashboardEnv, readForm } from "../session.ts";
 import { renderUserFields, type UserFormValues, userFormValues, userFormValuesOf, userInput } from "../user-form.ts";
+import { liveSocketCount } from "./user.ts";
 
 const USERS_PER_PAGE = 20;
 
-function renderUsersTable(app: AppRecord, users: UserRecord[]): Html {
+type UserFilter = "active" | "deactivated";
+
+/** The Status cell: when the user was deactivated, or their live sockets ("—" when the server does not count them). */
+function renderStatus(user: UserRecord, live: number | null): Html {
+	if (user.deactivatedAt !== null) return html`<span class="badge off">deactivated</span>`;
+	if (live === null) return html`<span class="muted">—</span>`;
+	return live > 0
+		? html`<span class="badge on">online</span> <span class="small">${live} socket${live === 1 ? "" : "s"}</span>`
+		: html`<span class="muted">offline</span>`;
+}
+
+function renderUsersTable(app: AppRecord, users: UserRecord[], live: Array<number | null>): Html {
 	return html`<table>
-	<thead><tr><th scope="col">User</th><th scope="col">UID</th><th scope="col">Role</th><th scope="col">Created</th></tr></thead>
+	<thead><tr><th scope="col">User</th><th scope="col">UID</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
 	<tbody>
 	${users.map(
-		(user) => html`<tr>
+		(user, index) => html`<tr>
 		<td data-label="User"><span class="who-cell">${avatarInitial(user.name)}<a href="${userPath(app.id, user.uid)}">${user.name}</a>${user.isSample ? html` <span class="badge sample">sample</span>` : ""}</span></td>
 		<td data-label="UID"><code>${user.uid}</code></td>
 		<td data-label="Role">${user.role}</td>
+		<td data-label="Status">${renderStatus(user, live[index] ?? null)}</td>
 		<td data-label="Created">${formatTime(user.createdAt)}</td>
 	</tr>`,
 	)}
@@ -49,6 +62,7 @@ function renderUserFormPage(
 ): Html {
 	const editing = options.mode === "edit" && options.user;
 	const action = editing ? userPath(app.id, values.uid, "/edit") : appPath(app.id, "/users");
+	// The create form is not under /users/ so that every uid there, `new` included, is a user's page.
 	const crumbs = [
 		{ label: "Apps", href: `${BASE}/apps` },
 		{ label: app.name, href: appPath(app.id) },
@@ -79,20 +93,32 @@ export function usersPages(deps: AppDeps): Hono<DashboardEnv> {
 		const app = await getApp(deps, c.req.param("appId"));
 		const page = parsePageNumber(c.req.query("page"));
 		const search = (c.req.query("q") ?? "").trim().slice(0, 100);
+		const filter: UserFilter = c.req.query("status") === "deactivated" ? "deactivated" : "active";
 		const result = await listUsers(deps, app.id, {
 			limit: USERS_PER_PAGE,
 			offset: (page - 1) * USERS_PER_PAGE,
 			searchIn: ["uid", "name"],
-			deactivated: "exclude",
+			deactivated: filter === "deactivated" ? "only" : "exclude",
 			...(search && { searchKey: search }),
 		});
-		const params: Record<string, string> = search ? { q: search } : {};
+		const live = await Promise.all(
+			result.items.map((user) =>
+				user.deactivatedAt === null ? liveSocketCount(deps, app.id, user.uid) : Promise.resolve(null),
+			),
+		);
+		const params: Record<string, string> = {
+			...(search && { q: search }),
+			...(filter === "deactivated" && { status: filter }),
+		};
 		const empty = search
 			? emptyState(`No user's uid or name starts with “${search}”.`, "Try fewer letters, or create the user.")
-			: emptyState(
-					"This app has no users yet.",
-					html`Create one here, or from your backend with <code>POST /v3/users</code>.`,
-				);
+			: filter === "deactivated"
+				? emptyState("No deactivated users.", "A user deactivated here or with DELETE /v3/users/{uid} shows up here.")
+				: emptyState(
+						"This app has no users yet.",
+						html`Create one here, or from your backend with <code>POST /v3/users</code>.`,
+					);
+		const usersPath = appPath(app.id, "/users");
 		return c.html(
 			renderPage({
 				title: "Users",
@@ -104,21 +130,27 @@ export function usersPages(deps: AppDeps): Hono<DashboardEnv> {
 					{ label: "Users" },
 				],
 				app: { record: app, current: "users" },
-				body: html`<div class="toolbar">
-	<form method="get" action="${appPath(app.id, "/users")}" role="search">
+				body: html`<nav class="filters" aria-label="Which users">
+	<a href="${usersPath}"${filter === "active" ? raw(' aria-current="page"') : ""}>Active</a>
+	<a href="${usersPath}?status=deactivated"${filter === "deactivated" ? raw(' aria-current="page"') : ""}>Deactivated</a>
+</nav>
+<div class="toolbar">
+	<form method="get" action="${usersPath}" role="search">
+		${filter === "deactivated" ? html`<input type="hidden" name="status" value="deactivated">` : ""}
 		<label for="q" class="visually-hidden">Search users</label>
-		<input id="q" name="q" type="search" placeholder="Search by uid or name prefix" value="${search}">
+		<input id="q" name="q" type="search" placeholder="uid or name" aria-describedby="q-hint" value="${search}">
 		<button type="submit" class="secondary">Search</button>
 	</form>
-	<a class="button" href="${appPath(app.id, "/users/new")}">New user</a>
+	<a class="button" href="${appPath(app.id, "/new-user")}">New user</a>
 </div>
-${result.items.length === 0 ? empty : renderUsersTable(app, result.items)}
-${pagination(appPath(app.id, "/users"), params, page, USERS_PER_PAGE, result.total)}`,
+<p id="q-hint" class="visually-hidden">Matches the start of a uid or name.</p>
+${result.items.length === 0 ? empty : renderUsersTable(app, result.items, live)}
+${pagination(usersPath, params, page, USERS_PER_PAGE, result.total)}`,
 			}),
 		);
 	});
 
-	router.get("/apps/:appId/users/new", async (c) => {
+	router.get("/apps/:appId/new-user", async (c) => {
 		const app = await getApp(deps, c.req.param("appId"));
 		return c.html(renderUserFormPage(c, app, userFormValues({}), null, { mode: "create" }));
 	});
@@ -154,15 +186,6 @@ ${pagination(appPath(app.id, "/users"), params, page, USERS_PER_PAGE, result.tot
 			if (!shown) throw error;
 			return c.html(renderUserFormPage(c, app, values, shown, { mode: "edit", user }), shown.status);
 		}
-	});
-
-	router.post("/apps/:appId/users/:uid/delete", async (c) => {
-		const app = await getApp(deps, c.req.param("appId"));
-		const form = await readForm(c);
-		const permanent = form.permanent === "1";
-		await deleteUser(deps, app.id, c.req.param("uid"), { permanent });
-		const notice = permanent ? "user-deleted" : "user-deactivated";
-		return c.redirect(appPath(app.id, `/users?notice=${notice}`), 303);
 	});
 
 	return router;
