@@ -18,6 +18,7 @@ import { REQUEST_SCHEMAS, RESPONSE_SCHEMAS } from "../src/http/openapi/schemas.t
 import { ERROR_STATUS } from "../src/web/error-status.ts";
 import { createHarness, type Harness } from "./harness.ts";
 import { errorBody, expectResponse } from "./helpers.ts";
+import { TestIssuer } from "./identity-issuer.ts";
 
 /** Issue 13 item 4: the OpenAPI document at /v3/openapi.json and its reference page at /v3/docs. */
 
@@ -490,6 +491,25 @@ describe("every operation answers as documented", () => {
 		});
 		await doc("importUsers", "POST", "/v3/data_import/users", { key: rest, body: { users: {} } });
 
+		const issuer = TestIssuer.offline("https://login.example.test/");
+		await issuer.addKey("k1");
+		const idp = { issuer: issuer.issuer, jwks: issuer.jwks(), audiences: ["chat"], algorithms: ["ES256"] };
+		const provider = await h.call("POST", "/v3/identity_providers", { key: rest, body: idp });
+		const providerPath = `/v3/identity_providers/${((await provider.clone().json()) as { data: { id: string } }).data.id}`;
+		await expectDocumented("createIdentityProvider", provider);
+		await doc("createIdentityProvider", "POST", "/v3/identity_providers", { key: rest, body: idp });
+		await doc("listIdentityProviders", "GET", "/v3/identity_providers", { key: rest });
+		await doc("getIdentityProvider", "GET", providerPath, { key: rest });
+		await doc("getIdentityProvider", "GET", "/v3/identity_providers/lkip_00000000000000000000", { key: rest });
+		await doc("updateIdentityProvider", "PUT", providerPath, { key: rest, body: { nameClaim: "name" } });
+		await doc("updateIdentityProvider", "PUT", providerPath, { key: rest, body: { algorithms: ["HS256"] } });
+		const exp = Math.floor(h.clock.now() / 1000) + 60;
+		const idToken = await issuer.sign({ sub: "grace", name: "Grace", aud: "chat", exp });
+		await doc("exchangeIdentityToken", "POST", "/v3/auth_tokens/exchange", { body: { token: idToken } });
+		await doc("exchangeIdentityToken", "POST", "/v3/auth_tokens/exchange", { body: { token: "not-a-jwt" } });
+		await doc("deleteIdentityProvider", "DELETE", providerPath, { key: rest });
+		await doc("deleteIdentityProvider", "DELETE", providerPath, { key: rest });
+
 		expect(OPERATIONS.map((operation) => operation.operationId).filter((id) => !checked.has(id))).toEqual([]);
 		expect(observed).toEqual([
 			"getHealth 200",
@@ -547,6 +567,17 @@ describe("every operation answers as documented", () => {
 			"updateSecuritySettings 400",
 			"importUsers 200",
 			"importUsers 400",
+			"createIdentityProvider 200",
+			"createIdentityProvider 400",
+			"listIdentityProviders 200",
+			"getIdentityProvider 200",
+			"getIdentityProvider 404",
+			"updateIdentityProvider 200",
+			"updateIdentityProvider 400",
+			"exchangeIdentityToken 200",
+			"exchangeIdentityToken 401",
+			"deleteIdentityProvider 200",
+			"deleteIdentityProvider 404",
 		]);
 	});
 

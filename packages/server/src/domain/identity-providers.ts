@@ -101,6 +101,16 @@ const providerFieldsSchema = z.looseObject({
 	uidMapping: z.enum(["strict", "sanitize"]).optional(),
 });
 
+/** The body of POST /identity_providers as the OpenAPI document describes it (the refinements are not shown). */
+export const identityProviderSchema = providerFieldsSchema;
+
+/** The body of PUT /identity_providers/{id}: any field of a provider; null removes an optional one. */
+export const updateIdentityProviderSchema = providerFieldsSchema.partial().extend({
+	nameClaim: CLAIM_NAME.nullable().optional(),
+	avatarClaim: CLAIM_NAME.nullable().optional(),
+	uidPrefix: z.string().min(1).max(50).nullable().optional(),
+});
+
 /** Whether `host` (as URL.hostname gives it) is this machine. */
 function isLoopbackHost(host: string): boolean {
 	return host === "localhost" || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host);

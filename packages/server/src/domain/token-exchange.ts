@@ -85,9 +85,9 @@ export class IdentityKeySets {
 	}
 }
 
-const exchangeSchema = z
+export const exchangeIdentityTokenSchema = z
 	.looseObject({
-		token: z.string().min(1).max(MAX_TOKEN_LENGTH).optional(),
+		token: z.string().min(1).max(MAX_TOKEN_LENGTH).optional().meta({ description: "The identity provider's JWT." }),
 		// RFC 8693's name for the same thing.
 		subject_token: z.string().min(1).max(MAX_TOKEN_LENGTH).optional(),
 	})
@@ -184,7 +184,7 @@ export async function verifyIdentityToken(
 	input: unknown,
 	keySets: IdentityKeySets,
 ): Promise<VerifiedIdentity> {
-	const parsed = parseInput(exchangeSchema, input);
+	const parsed = parseInput(exchangeIdentityTokenSchema, input);
 	const token = parsed.token ?? parsed.subject_token ?? "";
 	let alg: unknown;
 	let unverified: JWTPayload;

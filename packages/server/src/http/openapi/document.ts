@@ -160,6 +160,10 @@ export function buildOpenAPIDocument(): Record<string, unknown> {
 			{ name: "Auth tokens" },
 			{ name: "API keys" },
 			{ name: "Security", description: "Per-app session controls (docs/security.md)." },
+			{
+				name: "Identity providers",
+				description: "Sign-in with the JWTs of the app's own identity provider (docs/identity-providers.md).",
+			},
 			{ name: "Client", description: "The routes the official SDK calls with a user's auth token." },
 			{ name: "Service" },
 		],

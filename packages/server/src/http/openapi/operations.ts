@@ -26,7 +26,7 @@ export interface Operation {
 	/** CometChat's `{param}` style, below the `/v3` (or `/v3.0`) server. */
 	path: string;
 	operationId: string;
-	tag: "Users" | "Auth tokens" | "API keys" | "Security" | "Client" | "Service";
+	tag: "Users" | "Auth tokens" | "API keys" | "Security" | "Identity providers" | "Client" | "Service";
 	summary: string;
 	description?: string;
 	auth: OperationAuth;
@@ -412,6 +412,88 @@ export const OPERATIONS: readonly Operation[] = [
 		body: { schema: "UpdateSecurityBody", required: true },
 		response: "SecuritySettingsAnswer",
 		errors: ["ERR_BAD_REQUEST"],
+	},
+	{
+		method: "post",
+		path: "/identity_providers",
+		operationId: "createIdentityProvider",
+		tag: "Identity providers",
+		summary: "Trust an identity provider's JWTs",
+		description:
+			"Exactly one of `jwksUri` (https) and `jwks` (public keys inline). Algorithms are asymmetric only. At most 20 per app; the issuer is unique in the app (docs/identity-providers.md).",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "CreateIdentityProviderBody", required: true },
+		response: "IdentityProviderAnswer",
+		errors: ["ERR_BAD_REQUEST", "ERR_PLAN_QUOTA_RESTRICTION"],
+	},
+	{
+		method: "get",
+		path: "/identity_providers",
+		operationId: "listIdentityProviders",
+		tag: "Identity providers",
+		summary: "The app's identity providers",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "IdentityProviderList",
+		errors: [],
+	},
+	{
+		method: "get",
+		path: "/identity_providers/{id}",
+		operationId: "getIdentityProvider",
+		tag: "Identity providers",
+		summary: "Get an identity provider",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "IdentityProviderAnswer",
+		errors: ["ERR_IDENTITY_PROVIDER_NOT_FOUND"],
+	},
+	{
+		method: "put",
+		path: "/identity_providers/{id}",
+		operationId: "updateIdentityProvider",
+		tag: "Identity providers",
+		summary: "Change an identity provider",
+		description:
+			"Only the fields sent change; `null` removes nameClaim, avatarClaim or uidPrefix; `jwksUri` replaces an inline `jwks` and the other way round.",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "UpdateIdentityProviderBody", required: true },
+		response: "IdentityProviderAnswer",
+		errors: ["ERR_BAD_REQUEST", "ERR_IDENTITY_PROVIDER_NOT_FOUND"],
+	},
+	{
+		method: "delete",
+		path: "/identity_providers/{id}",
+		operationId: "deleteIdentityProvider",
+		tag: "Identity providers",
+		summary: "Stop trusting an identity provider",
+		description: "Its tokens are refused from now on; auth tokens already minted are kept.",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "AcknowledgementAnswer",
+		errors: ["ERR_IDENTITY_PROVIDER_NOT_FOUND"],
+	},
+	{
+		method: "post",
+		path: "/auth_tokens/exchange",
+		operationId: "exchangeIdentityToken",
+		tag: "Identity providers",
+		summary: "Exchange an identity provider's JWT for an auth token",
+		description:
+			"Only the `appid` header. The answer is the user with a new `authToken` (as `POST /users` with `withAuthToken`), for `login(authToken)`. Refused tokens are 401 AUTH_ERR_INVALID_IDENTITY_TOKEN with `details.reason`, and count against the client's address.",
+		auth: "none",
+		needsApp: true,
+		body: { schema: "ExchangeIdentityTokenBody", required: true },
+		response: "UserAnswer",
+		errors: [
+			"ERR_BAD_REQUEST",
+			"AUTH_ERR_INVALID_IDENTITY_TOKEN",
+			"ERR_UID_NOT_FOUND",
+			"ERR_PLAN_QUOTA_RESTRICTION",
+			"ERR_TOO_MANY_REQUESTS",
+		],
 	},
 	{
 		method: "get",

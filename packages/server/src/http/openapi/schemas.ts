@@ -7,8 +7,10 @@ import {
 	updateAuthTokenSchema,
 } from "../../domain/auth-tokens.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
+import { identityProviderSchema, updateIdentityProviderSchema } from "../../domain/identity-providers.ts";
 import { securitySettingsSchema } from "../../domain/security.ts";
 import { endOwnSessionsSchema } from "../../domain/sessions.ts";
+import { exchangeIdentityTokenSchema } from "../../domain/token-exchange.ts";
 import { importUserSchema, MAX_USERS_PER_IMPORT_REQUEST } from "../../domain/user-import.ts";
 import {
 	createUserSchema,
@@ -131,6 +133,24 @@ const securitySchema = z.strictObject({
 
 const acknowledgementSchema = z.strictObject({ success: z.literal(true), message: z.string() });
 
+const identityProviderAnswerSchema = z.strictObject({
+	id: z.string(),
+	issuer: z.string(),
+	jwksUri: z.string().optional(),
+	jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+	audiences: z.array(z.string()),
+	algorithms: z.array(z.string()),
+	uidClaim: z.string(),
+	nameClaim: z.string().optional(),
+	avatarClaim: z.string().optional(),
+	clockSkewSeconds: z.number().int(),
+	createUsers: z.boolean(),
+	uidPrefix: z.string().optional(),
+	uidMapping: z.enum(["strict", "sanitize"]),
+	createdAt: unixSeconds,
+	updatedAt: unixSeconds.optional(),
+});
+
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
 const errorSchema = z.strictObject({
@@ -178,6 +198,9 @@ export const RESPONSE_SCHEMAS = {
 	UserSessionAnswer: answerOf(z.strictObject({ sessionId: z.string().max(200) })),
 	SecuritySettingsAnswer: answerOf(securitySchema),
 	HealthAnswer: answerOf(z.strictObject({ status: z.literal("ok") })),
+	IdentityProvider: identityProviderAnswerSchema,
+	IdentityProviderAnswer: answerOf(identityProviderAnswerSchema),
+	IdentityProviderList: listOf(identityProviderAnswerSchema),
 	OpenAPIDocument: z.record(z.string(), z.unknown()).meta({ description: "This document." }),
 	ImportUsersAnswer: answerOf(
 		z
@@ -220,6 +243,9 @@ export const REQUEST_SCHEMAS = {
 	// PUT /me: a body with any profile field is a profile update (role ignored), any other body a login.
 	UpdateMeBody: z.union([updateUserSchema.omit({ role: true }), createAuthTokenSchema]),
 	UpdateSecurityBody: securitySettingsSchema,
+	CreateIdentityProviderBody: identityProviderSchema,
+	UpdateIdentityProviderBody: updateIdentityProviderSchema,
+	ExchangeIdentityTokenBody: exchangeIdentityTokenSchema,
 	ImportUsersBody: z.object({
 		users: z.record(z.string(), importUserSchema.partial({ uid: true })).meta({
 			description: `At most ${MAX_USERS_PER_IMPORT_REQUEST} users, each under its uid; \`uid\` in the value may be left out.`,
