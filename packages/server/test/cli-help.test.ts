@@ -56,6 +56,7 @@ describe("--help on every command and action", () => {
 			"users get",
 			"users delete",
 			"users reactivate",
+			"users import",
 			"tokens create",
 			"tokens list",
 			"tokens delete",

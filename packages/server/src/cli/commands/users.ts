@@ -2,6 +2,7 @@ import { presentPagination, presentUser } from "../../domain/presenters.ts";
 import { createUser, deleteUser, getActiveUser, listUsers, reactivateUser } from "../../domain/users.ts";
 import { type CommandSpec, parseInvocation } from "../command-spec.ts";
 import type { Command } from "../context.ts";
+import { runImportCommand } from "../import-users.ts";
 import { printRecord, printTable, UsageError } from "../output.ts";
 import { selectApp } from "../select-app.ts";
 
@@ -52,6 +53,30 @@ export const SPEC: CommandSpec = {
 			summary: "Reactivate a deactivated (soft-deleted) user.",
 			options: {},
 		},
+		{
+			name: "import",
+			arguments: ["FILE"],
+			summary: "Import users from an NDJSON or CSV file, in batches of one transaction each (docs/operations.md).",
+			options: {
+				format: {
+					type: "string",
+					value: "csv|ndjson",
+					description: "the file's format (default: by extension, .csv or NDJSON)",
+				},
+				"dry-run": { type: "boolean", description: "validate and count what would happen; write nothing" },
+				"on-existing": {
+					type: "string",
+					value: "update|skip",
+					description: "a uid the app has already: update it from the row, or leave it (default: skip)",
+				},
+				"with-tokens": {
+					type: "string",
+					value: "FILE",
+					description: 'mint a token per imported user into a new file (mode 0600), one {"uid","authToken"} a line',
+				},
+				"batch-size": { type: "string", value: "N", description: "rows per transaction, 1-10000 (default: 1000)" },
+			},
+		},
 	],
 };
 
@@ -72,7 +97,7 @@ function parsePositive(name: string, value: string | undefined, fallback: number
 	return Number(value);
 }
 
-/** `latchkey users create|list|get|delete|reactivate`. */
+/** `latchkey users create|list|get|delete|reactivate|import`. */
 export const run: Command = async (args, context) => {
 	const invocation = parseInvocation(SPEC, args);
 	const { json } = invocation;
@@ -135,6 +160,8 @@ export const run: Command = async (args, context) => {
 			printRecord(context, json, { deleted: uid.toLowerCase(), permanent });
 			return 0;
 		}
+		case "import":
+			return await runImportCommand(invocation, context);
 		default: {
 			const deps = await context.openDomain();
 			const app = await selectApp(deps, context, invocation.appId);
