@@ -123,11 +123,18 @@ function providerSchema(options: IdentityProviderOptions) {
 				ctx.addIssue({ code: "custom", path: [field], message: `The ${field} field is not allowed.` });
 			}
 		}
-		if ((value.jwksUri === undefined) === (value.jwks === undefined)) {
+		if (value.jwksUri === undefined && value.jwks === undefined) {
 			ctx.addIssue({
 				code: "custom",
 				path: ["jwksUri"],
-				message: "Exactly one of jwksUri and jwks is required.",
+				message: "The jwksUri field is required when jwks is not present.",
+			});
+		}
+		if (value.jwksUri !== undefined && value.jwks !== undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["jwksUri"],
+				message: "The jwksUri field is prohibited when jwks is present.",
 			});
 		}
 		if (value.jwksUri !== undefined) {
