@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DEFAULT_AUDIT_RETENTION_DAYS } from "./audit/retention.ts";
 import { parseTokenEncryptionKey } from "./domain/token-cipher.ts";
 import type { RateLimitOptions } from "./web/rate-limits.ts";
 
@@ -47,6 +48,8 @@ export interface Config {
 	metricsToken: string | null;
 	/** LATCHKEY_TOKEN_ENCRYPTION_KEY (32 bytes): seals tokens of apps with retrievable storage; null: none may. */
 	tokenEncryptionKey: Buffer | null;
+	/** LATCHKEY_AUDIT_RETENTION_DAYS: audit events older than this many days are deleted (issue 16). */
+	auditRetentionDays: number;
 	/**
 	 * LATCHKEY_MANAGEMENT_KEY + LATCHKEY_MANAGEMENT_SECRET: the Management API (`/apps`) is served, to requests
 	 * carrying both, when both are set; null leaves it off.
@@ -245,6 +248,9 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 			"LATCHKEY_METRICS_TOKEN must be 16 to 512 printable characters without spaces (e.g. openssl rand -hex 32)",
 		);
 	}
+	const auditRetentionDays = env.LATCHKEY_AUDIT_RETENTION_DAYS
+		? parseInteger("LATCHKEY_AUDIT_RETENTION_DAYS", env.LATCHKEY_AUDIT_RETENTION_DAYS, 1, 36_500)
+		: DEFAULT_AUDIT_RETENTION_DAYS;
 	const management = parseManagementCredentials(env.LATCHKEY_MANAGEMENT_KEY, env.LATCHKEY_MANAGEMENT_SECRET);
 	return Object.freeze({
 		host,
@@ -264,6 +270,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		rateLimits: Object.freeze(rateLimits),
 		metricsToken,
 		tokenEncryptionKey,
+		auditRetentionDays,
 		management,
 	});
 }

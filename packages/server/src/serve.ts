@@ -3,6 +3,8 @@ import { createServer as createHTTPSServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { createAuditRecorder, SYSTEM_CONTEXT } from "./audit/recorder.ts";
+import { startAuditRetention } from "./audit/retention.ts";
 import { createReadCache, type ReadCache, type ReadCacheOptions } from "./cache/read-cache.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./domain/clock.ts";
@@ -85,6 +87,12 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		events: metrics ? metrics.countingPublisher(bus) : bus,
 		quotas: deps.config.quotas,
 		...(deps.config.tokenEncryptionKey && { tokenCipher: createTokenCipher(deps.config.tokenEncryptionKey) }),
+		// The audit log (issue 16): the system's by default (expiry sweep); the routes that write bind it per request.
+		audit: createAuditRecorder(cache.store, SYSTEM_CONTEXT, {
+			clock: deps.clock,
+			onError: (error, event) =>
+				deps.logger.error({ err: error, type: event.type, appId: event.appId }, "audit event not recorded"),
+		}),
 	};
 	const rateLimits = new RateLimits(deps.config.rateLimits, { shared: deps.sharedLimiter });
 	const app = createWebApp({
@@ -158,6 +166,12 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		setTimer: deps.realtime?.setTimer,
 		onError: (error) => deps.logger.error({ err: error }, "token expiry sweep failed"),
 	});
+	// Audit events older than LATCHKEY_AUDIT_RETENTION_DAYS go, hourly; harmless when several nodes run it at once.
+	const stopAuditRetention = startAuditRetention(deps.store, deps.clock, {
+		retentionDays: deps.config.auditRetentionDays,
+		setTimer: deps.realtime?.setTimer,
+		onError: (error) => deps.logger.error({ err: error }, "audit retention failed"),
+	});
 	const port = (server.address() as AddressInfo).port;
 	const host = deps.config.host.includes(":") ? `[${deps.config.host}]` : deps.config.host;
 	return {
@@ -171,6 +185,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		rateLimits,
 		async close(): Promise<void> {
 			stopExpirySweep();
+			stopAuditRetention();
 			await hub.close();
 			// The node's users go offline now rather than when its heartbeat goes stale.
 			await presence.close();

@@ -485,6 +485,8 @@ describe("every operation answers as documented", () => {
 		await doc("getSecuritySettings", "GET", "/v3/security", { key: rest });
 		await doc("updateSecuritySettings", "PUT", "/v3/security", { key: rest, body: { tokenIdleTimeoutSeconds: 3600 } });
 		await doc("updateSecuritySettings", "PUT", "/v3/security", { key: rest, body: { productionMode: "yes" } });
+		await doc("listAuditEvents", "GET", "/v3/audit_log?limit=2", { key: rest });
+		await doc("listAuditEvents", "GET", "/v3/audit_log?limit=0", { key: rest });
 		await doc("importUsers", "POST", "/v3/data_import/users", {
 			key: rest,
 			body: { users: { ada: { name: "Ada", tags: ["x"] }, "bad uid": { name: "B" }, superhero1: { name: "S" } } },
@@ -565,6 +567,8 @@ describe("every operation answers as documented", () => {
 			"getSecuritySettings 200",
 			"updateSecuritySettings 200",
 			"updateSecuritySettings 400",
+			"listAuditEvents 200",
+			"listAuditEvents 400",
 			"importUsers 200",
 			"importUsers 400",
 			"createIdentityProvider 200",

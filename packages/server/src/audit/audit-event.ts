@@ -93,20 +93,32 @@ export interface AuditContext {
 export interface AuditRecorder {
 	/** Inserts the event (its own write, queued right after the change's commit). Never rejects. */
 	record(input: AuditInput): Promise<void>;
+	/** Inserts several events in one write (a flush revoking many tokens). Never rejects. */
+	recordAll(inputs: AuditInput[]): Promise<void>;
 	/**
-	 * Stamps the event (id, actor, ip, userAgent, createdAt) without writing it, for a store write that inserts it in
-	 * the same transaction as the change (`AuditWrite`).
+	 * Stamps the events (id, actor, ip, userAgent, createdAt) without writing them, for a store write that inserts
+	 * them in the same transaction as the change (`AuditWrite`).
 	 */
-	prepare(input: AuditInput): AuditEvent;
+	prepare(inputs: AuditInput[]): AuditWrite;
 	/** The same recorder attributing its events to another actor, address and user agent (one per request). */
 	bind(context: AuditContext): AuditRecorder;
 }
 
 /**
+ * Audit rows a store write inserts in the change's own transaction, inside a savepoint: if their insert (or the
+ * OnAuditRows hook) fails, only they roll back, the change commits, and `onError` is told.
+ */
+export interface AuditWrite {
+	events: AuditEvent[];
+	onError: (error: unknown) => void;
+}
+
+/**
  * The hook for work that must commit with the audit rows (the webhooks' outbox, issue 16). The store calls it IN
  * THE SAME TRANSACTION as every audit insert, with the events just inserted, after them; if it throws, that
- * transaction rolls back (for an insert after the change's commit: only the audit rows, and the failure is logged;
- * for an insert inside the change's own write: the change too, so keep it to plain inserts).
+ * transaction rolls back: for an insert after the change's commit only the audit rows, and for an insert inside the
+ * change's own write (AuditWrite) only the savepoint that holds them; either way the failure is logged and the
+ * request that caused the event does not fail.
  * The server wiring sets it once with `KyselyStore.setOnAuditRows(hook)` before it serves.
  */
 export type OnAuditRows = (trx: Transaction<Tables>, events: AuditEvent[]) => Promise<void>;

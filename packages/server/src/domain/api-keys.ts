@@ -149,6 +149,12 @@ export async function createApiKey(
 	});
 	if (!(await deps.store.insertApiKey(created.key, { maxPerApp: MAX_API_KEYS_PER_APP }))) throw keyQuotaReached();
 	await deps.events.publish({ type: "apikey.created", appId, keyId: created.key.id });
+	await deps.audit?.record({
+		type: "apikey.created",
+		appId,
+		subject: created.key.id,
+		details: { name: created.key.name, scope: created.key.scope, expiresAt: created.key.expiresAt ?? null },
+	});
 	return created;
 }
 
@@ -213,6 +219,7 @@ export async function updateApiKey(
 	});
 	if (!updated) throw apiKeyNotFound(reference);
 	await deps.events.publish({ type: "apikey.updated", appId, keyId: key.id });
+	await deps.audit?.record({ type: "apikey.updated", appId, subject: key.id, details: { ...parsed } });
 	return updated;
 }
 
@@ -226,6 +233,12 @@ export async function deleteApiKey(
 	refuseSelfAction(caller, key);
 	if (!(await deps.store.deleteApiKey(appId, key.id))) throw apiKeyNotFound(reference);
 	await deps.events.publish({ type: "apikey.deleted", appId, keyId: key.id });
+	await deps.audit?.record({
+		type: "apikey.deleted",
+		appId,
+		subject: key.id,
+		details: { name: key.name, scope: key.scope },
+	});
 	return key;
 }
 
@@ -258,5 +271,11 @@ export async function rotateApiKey(
 	await deps.events.publish({ type: "apikey.created", appId, keyId: created.key.id });
 	// Drops the old key from every node's cache, so its new expiry applies there too.
 	await deps.events.publish({ type: "apikey.updated", appId, keyId: old.id });
+	await deps.audit?.record({
+		type: "apikey.rotated",
+		appId,
+		subject: old.id,
+		details: { newKeyId: created.key.id, oldKeyExpiresAt: replaced.expiresAt ?? null },
+	});
 	return { ...created, replaced };
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { LoginMethod } from "../audit/audit-event.ts";
+import { loginSucceeded, recordTokenRevocations, tokenCreated } from "../audit/token-events.ts";
 import type { AuthTokenRecord, AuthTokenSelection, Page, PageRequest, Session } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { authTokenNotFound, LatchkeyError, uidNotFound } from "./errors.ts";
@@ -59,6 +61,7 @@ function deviceFields(
 /**
  * Mints a new auth token for an active user. Every call mints (also without `force`): only a hash is
  * stored, so an existing token can never be shown again. The user's oldest tokens beyond 100 are revoked.
+ * Audited as `token.created` and, with `options.login` (an Auth Key login), `login.succeeded`, in the same write.
  *
  * @example
  * const { token, plaintext } = await createAuthToken(deps, appId, "alice", { platform: "WEB" });
@@ -68,6 +71,7 @@ export async function createAuthToken(
 	appId: string,
 	uid: string,
 	input: unknown = {},
+	options: { login?: LoginMethod } = {},
 ): Promise<{ token: AuthTokenRecord; plaintext: string }> {
 	// Validation comes before existence, the order CometChat answers in.
 	const parsed = parseInput(createAuthTokenSchema, input ?? {});
@@ -89,11 +93,19 @@ export async function createAuthToken(
 	}
 	await assertAuthTokenQuota(deps, appId);
 	// The insert itself checks that the user exists and is active (no lookup before it: a login is one write).
-	const evicted = await deps.store.insertAuthToken(token, { maxPerUser: MAX_AUTH_TOKENS_PER_USER });
+	const audit = deps.audit?.prepare([
+		tokenCreated(appId, normalized, token.id, token.platform),
+		...(options.login ? [loginSucceeded(appId, normalized, token.id, options.login)] : []),
+	]);
+	const evicted = await deps.store.insertAuthToken(token, {
+		maxPerUser: MAX_AUTH_TOKENS_PER_USER,
+		...(audit && { audit }),
+	});
 	if (evicted === null) throw uidNotFound(normalized);
 	await deps.events.publish({ type: "token.created", appId, uid: normalized, tokenId: token.id });
 	if (evicted.length > 0) {
 		await deps.events.publish({ type: "token.revoked", appId, tokenIds: evicted, reason: "revoked" });
+		await recordTokenRevocations(deps, appId, evicted, "evicted", { uid: normalized });
 	}
 	return { token, plaintext: credential.plaintext };
 }
@@ -261,6 +273,7 @@ export async function deleteToken(
 ): Promise<boolean> {
 	if (!(await deps.store.deleteAuthToken(token.id))) return false;
 	await deps.events.publish({ type: "token.revoked", appId: token.appId, tokenIds: [token.id], reason });
+	await recordTokenRevocations(deps, token.appId, [token.id], reason, { uid: token.uid });
 	return true;
 }
 
@@ -269,6 +282,7 @@ export async function flushAuthTokens(deps: DomainDeps, appId: string, uid: stri
 	const user = await getActiveUser(deps, appId, uid);
 	const tokenIds = await deps.store.deleteUserAuthTokens(appId, user.uid);
 	await deps.events.publish({ type: "token.revoked", appId, uid: user.uid, tokenIds, reason: "revoked" });
+	await recordTokenRevocations(deps, appId, tokenIds, "flushed", { uid: user.uid });
 	return tokenIds.length;
 }
 
@@ -284,6 +298,13 @@ export async function revokeSelectedTokens(
 ): Promise<number> {
 	const tokenIds = await deps.store.deleteAuthTokens(appId, selection);
 	if (tokenIds.length > 0) await deps.events.publish({ type: "token.revoked", appId, tokenIds, reason });
+	await recordTokenRevocations(
+		deps,
+		appId,
+		tokenIds,
+		reason,
+		selection.uid === undefined ? {} : { uid: selection.uid },
+	);
 	return tokenIds.length;
 }
 

@@ -1,3 +1,4 @@
+import { recordTokenRevocations } from "../audit/token-events.ts";
 import type { AppRecord, AuthTokenRecord, Session } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
@@ -95,6 +96,7 @@ export async function expireTokens(deps: DomainDeps, appId: string, tokenIds: re
 	for (const id of tokenIds) if (await deps.store.deleteAuthToken(id)) deleted.push(id);
 	if (deleted.length > 0)
 		await deps.events.publish({ type: "token.revoked", appId, tokenIds: deleted, reason: "expired" });
+	await recordTokenRevocations(deps, appId, deleted, "expired");
 	return deleted;
 }
 

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { loginSucceeded } from "../audit/token-events.ts";
 import type { AppRecord, AuthTokenPatch, AuthTokenRecord, Session, UserRecord } from "../store/store.ts";
 import { createAuthTokenSchema, revokeAuthToken, touchSession, userAgentOf } from "./auth-tokens.ts";
 import type { DomainDeps } from "./deps.ts";
@@ -121,6 +122,8 @@ export async function putMe(deps: DomainDeps, session: Session, body: Record<str
 		await deps.events.publish({ type: "token.updated", appId: session.token.appId, tokenId: session.token.id });
 	}
 	await touchSession(deps, session);
+	// A login PUT is `login(authToken)` (also the second half of `login(uid, authKey)`): audited as a login.
+	await deps.audit?.record(loginSucceeded(session.token.appId, session.user.uid, session.token.id, "authToken"));
 	return session.user;
 }
 

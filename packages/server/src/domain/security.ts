@@ -102,6 +102,8 @@ export async function updateSecuritySettings(
 	const updated = await deps.store.setAppSecurity(app.id, stored);
 	if (!updated) throw new LatchkeyError("AUTH_ERR_INVALID_APPID", `The appId ${app.id} does not exist.`);
 	await deps.events.publish({ type: "app.updated", appId: app.id });
+	// The settings hold no secret: the changes themselves are the record.
+	await deps.audit?.record({ type: "security.updated", appId: app.id, subject: app.id, details: { changes } });
 	if (securityOf(updated).productionMode && !securityOf(app).productionMode) await endSampleUserSessions(deps, updated);
 	// Back to hashed: what was kept retrievable is dropped, never to be answered again.
 	if (securityOf(updated).tokenStorage === "hashed" && securityOf(app).tokenStorage === "retrievable") {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordTokenRevocations } from "../audit/token-events.ts";
 import type { Page, UserQuery, UserRecord } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError, uidNotFound } from "./errors.ts";
@@ -98,6 +99,7 @@ export async function createUser(
 		);
 	}
 	await deps.events.publish({ type: "user.created", appId, uid: user.uid });
+	await deps.audit?.record({ type: "user.created", appId, subject: user.uid, details: { uid: user.uid } });
 	return { user, withAuthToken: parsed.withAuthToken ?? false };
 }
 
@@ -174,6 +176,14 @@ export async function updateUser(
 	const updated = await deps.store.updateUser(appId, user.uid, { ...patch, updatedAt: deps.clock.now() }, unset);
 	if (!updated) throw uidNotFound(user.uid);
 	await deps.events.publish({ type: "user.updated", appId, uid: user.uid });
+	// The names of what changed, not the values (metadata may hold anything the app put there).
+	const fieldNames = [...Object.keys(patch), ...unset.map((field) => `unset.${field}`)];
+	await deps.audit?.record({
+		type: "user.updated",
+		appId,
+		subject: user.uid,
+		details: { uid: user.uid, fields: fieldNames },
+	});
 	return updated;
 }
 
@@ -195,6 +205,13 @@ export async function deleteUser(
 		const tokenIds = await deps.store.deleteUser(appId, user.uid);
 		if (tokenIds === null) throw uidNotFound(user.uid);
 		await deps.events.publish({ type: "user.deleted", appId, uid: user.uid });
+		await deps.audit?.record({
+			type: "user.deleted",
+			appId,
+			subject: user.uid,
+			details: { uid: user.uid, permanent: true },
+		});
+		await recordTokenRevocations(deps, appId, tokenIds, "user_deleted", { uid: user.uid });
 		return;
 	}
 	await deactivate(deps, appId, user.uid);
@@ -204,6 +221,7 @@ export async function deleteUser(
 async function deactivate(deps: DomainDeps, appId: string, uid: string): Promise<void> {
 	await deps.store.setUserDeactivatedAt(appId, uid, deps.clock.now());
 	await deps.events.publish({ type: "user.deactivated", appId, uid });
+	await deps.audit?.record({ type: "user.deactivated", appId, subject: uid, details: { uid } });
 }
 
 /** CometChat's bulk bodies: `{"uidsToDeactivate": [...]}` and `{"uidsToActivate": [...]}`. */
@@ -245,6 +263,7 @@ export async function reactivateUsers(deps: DomainDeps, appId: string, input: un
 		if (!user || user.deactivatedAt === null) continue;
 		await deps.store.setUserDeactivatedAt(appId, uid, null);
 		await deps.events.publish({ type: "user.reactivated", appId, uid });
+		await deps.audit?.record({ type: "user.reactivated", appId, subject: uid, details: { uid } });
 		reactivated.push(uid);
 	}
 	return reactivated;

@@ -16,6 +16,7 @@ import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { openAPIRoutes } from "./openapi/routes.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 import { authTokensRoutes, tokenPathMethods } from "./routes/auth-tokens.ts";
 import { dataImportRoutes } from "./routes/data-import.ts";
 import { identityProvidersRoutes } from "./routes/identity-providers.ts";
@@ -99,6 +100,7 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 	v3.route("/", apiKeysRoutes(deps));
 	v3.route("/", meRoutes(deps));
 	v3.route("/", securityRoutes(deps));
+	v3.route("/", auditLogRoutes(deps));
 	v3.route("/", webhooksRoutes(deps));
 	v3.route("/", identityProvidersRoutes(deps));
 	v3.route("/", dataImportRoutes(deps));

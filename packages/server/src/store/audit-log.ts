@@ -1,5 +1,5 @@
-import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
-import type { AuditEvent, AuditEventType, OnAuditRows } from "../audit/audit-event.ts";
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import type { AuditEvent, AuditEventType, AuditWrite, OnAuditRows } from "../audit/audit-event.ts";
 import { toNumber } from "./rows.ts";
 import type { AuditLogTable, Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
@@ -70,6 +70,26 @@ export async function insertAuditEvents(
 	if (events.length === 0) return;
 	await trx.insertInto("audit_log").values(events.map(auditEventToRow)).execute();
 	if (onAuditRows) await onAuditRows(trx, events);
+}
+
+/**
+ * Inserts a change's audit rows inside its own transaction, in a savepoint: a failure rolls back only them (the
+ * change still commits) and is handed to the write's onError. The savepoint costs two statements, no fsync.
+ */
+export async function insertAuditWrite(
+	trx: Transaction<Tables>,
+	write: AuditWrite,
+	onAuditRows: OnAuditRows | null,
+): Promise<void> {
+	await sql`savepoint audit_rows`.execute(trx);
+	try {
+		await insertAuditEvents(trx, write.events, onAuditRows);
+		await sql`release audit_rows`.execute(trx);
+	} catch (error) {
+		await sql`rollback to audit_rows`.execute(trx);
+		await sql`release audit_rows`.execute(trx);
+		write.onError(error);
+	}
 }
 
 export async function listAuditEvents(db: Kysely<Tables>, appId: string, query: AuditQuery): Promise<AuditEvent[]> {

@@ -1,5 +1,5 @@
 import { type Kysely, Migrator, sql, type Transaction } from "kysely";
-import type { AuditEvent, OnAuditRows } from "../audit/audit-event.ts";
+import type { AuditEvent, AuditWrite, OnAuditRows } from "../audit/audit-event.ts";
 import * as apiKeys from "./api-keys.ts";
 import * as apps from "./apps.ts";
 import * as auditLog from "./audit-log.ts";
@@ -238,14 +238,14 @@ export class KyselyStore implements Store {
 
 	async insertAuthToken(
 		token: AuthTokenRecord,
-		options: { maxPerUser: number; audit?: AuditEvent[] },
+		options: { maxPerUser: number; audit?: AuditWrite },
 	): Promise<string[] | null> {
-		const audit = options.audit ?? [];
-		if (audit.length === 0) return await this.atomically((trx) => authTokens.insertAuthToken(trx, token, options));
+		const audit = options.audit;
+		if (!audit) return await this.atomically((trx) => authTokens.insertAuthToken(trx, token, options));
 		// The login's audit rows ride in its own write: on SQLite the same group commit, so no fsync of their own.
 		return await this.atomically(async (trx) => {
 			const evicted = await authTokens.insertAuthToken(trx, token, options);
-			if (evicted !== null) await auditLog.insertAuditEvents(trx, audit, this.onAuditRows);
+			if (evicted !== null) await auditLog.insertAuditWrite(trx, audit, this.onAuditRows);
 			return evicted;
 		});
 	}

@@ -3,7 +3,7 @@
  * and every dialect difference stays behind it. Times are milliseconds since the Unix epoch.
  */
 
-import type { AuditEvent } from "../audit/audit-event.ts";
+import type { AuditWrite } from "../audit/audit-event.ts";
 import type { AuditStore } from "./audit-log.ts";
 import type {
 	ClaimedWebhookDelivery,
@@ -308,11 +308,12 @@ export interface Store extends AuditStore {
 	/**
 	 * Inserts a token and evicts the user's oldest beyond `maxPerUser`, atomically even across nodes.
 	 * Returns the evicted token ids, or null when the user does not exist or is deactivated.
-	 * `audit` events are inserted in the same transaction (no extra commit), only when the token is.
+	 * `audit` events are inserted in the same transaction (no extra commit), only when the token is; their failure
+	 * does not fail the insert.
 	 */
 	insertAuthToken(
 		token: AuthTokenRecord,
-		options: { maxPerUser: number; audit?: AuditEvent[] },
+		options: { maxPerUser: number; audit?: AuditWrite },
 	): Promise<string[] | null>;
 	/** The token with its user, in one lookup: the hot path of every authenticated call. */
 	getSession(tokenId: string): Promise<Session | null>;

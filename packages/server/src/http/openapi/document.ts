@@ -160,6 +160,7 @@ export function buildOpenAPIDocument(): Record<string, unknown> {
 			{ name: "Auth tokens" },
 			{ name: "API keys" },
 			{ name: "Security", description: "Per-app session controls (docs/security.md)." },
+			{ name: "Audit log", description: "Who did what to the app's users, tokens and keys (docs/api.md)." },
 			{
 				name: "Identity providers",
 				description: "Sign-in with the JWTs of the app's own identity provider (docs/identity-providers.md).",

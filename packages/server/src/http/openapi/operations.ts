@@ -1,6 +1,8 @@
+import { AUDIT_EVENT_TYPES } from "../../audit/audit-event.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
 import { MAX_LIST_PARAM_ITEMS } from "../query.ts";
 import { MAX_API_KEYS_PER_PAGE } from "../routes/api-keys.ts";
+import { DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE } from "../routes/audit-log.ts";
 import { MAX_AUTH_TOKENS_PER_PAGE } from "../routes/auth-tokens.ts";
 import { MAX_USERS_PER_PAGE } from "../routes/users.ts";
 import type { RequestSchemaId, ResponseSchemaId } from "./schemas.ts";
@@ -26,7 +28,7 @@ export interface Operation {
 	/** CometChat's `{param}` style, below the `/v3` (or `/v3.0`) server. */
 	path: string;
 	operationId: string;
-	tag: "Users" | "Auth tokens" | "API keys" | "Security" | "Identity providers" | "Client" | "Service";
+	tag: "Users" | "Auth tokens" | "API keys" | "Security" | "Audit log" | "Identity providers" | "Client" | "Service";
 	summary: string;
 	description?: string;
 	auth: OperationAuth;
@@ -411,6 +413,43 @@ export const OPERATIONS: readonly Operation[] = [
 		needsApp: true,
 		body: { schema: "UpdateSecurityBody", required: true },
 		response: "SecuritySettingsAnswer",
+		errors: ["ERR_BAD_REQUEST"],
+	},
+	{
+		method: "get",
+		path: "/audit_log",
+		operationId: "listAuditEvents",
+		tag: "Audit log",
+		summary: "The app's audit log, newest first",
+		description:
+			"Latchkey's own (issue 16). Every recorded event of the app: logins and their failures, tokens created and revoked, users, API keys and settings changed, with who did it (`actor`), from where (`ip`, `userAgent`) and `createdAt` in unix milliseconds. Pages by `meta.cursor.next` until it is null.",
+		auth: "fullAccess",
+		needsApp: true,
+		query: [
+			{
+				name: "type",
+				description: "Only events of this type.",
+				schema: { type: "string", enum: [...AUDIT_EVENT_TYPES] },
+			},
+			{ name: "uid", description: "Only events about this user.", schema: { type: "string", maxLength: 100 } },
+			{
+				name: "since",
+				description: "Only events at or after this time: unix milliseconds or an ISO 8601 date-time.",
+				schema: { type: "string" },
+			},
+			{
+				name: "until",
+				description: "Only events before this time: unix milliseconds or an ISO 8601 date-time.",
+				schema: { type: "string" },
+			},
+			{
+				name: "limit",
+				description: "Events per page.",
+				schema: { type: "integer", minimum: 1, maximum: MAX_AUDIT_PAGE, default: DEFAULT_AUDIT_PAGE },
+			},
+			{ name: "cursor", description: "`meta.cursor.next` of the previous page; opaque.", schema: { type: "string" } },
+		],
+		response: "AuditEventList",
 		errors: ["ERR_BAD_REQUEST"],
 	},
 	{

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUDIT_EVENT_TYPES } from "../../audit/audit-event.ts";
 import { createApiKeySchema, rotateApiKeySchema, updateApiKeySchema } from "../../domain/api-keys.ts";
 import {
 	createAuthTokenSchema,
@@ -133,6 +134,21 @@ const securitySchema = z.strictObject({
 
 const acknowledgementSchema = z.strictObject({ success: z.literal(true), message: z.string() });
 
+const auditEventSchema = z.strictObject({
+	id: z.string(),
+	type: z.enum(AUDIT_EVENT_TYPES),
+	appId: z.string(),
+	actor: z.strictObject({
+		kind: z.enum(["apiKey", "user", "operator", "cli", "system"]),
+		id: z.string().nullable().meta({ description: "The key id, uid or operator id; null for the CLI and the system." }),
+	}),
+	subject: z.string().nullable().meta({ description: "The uid, the masked token id or the key id." }),
+	ip: z.string().nullable(),
+	userAgent: z.string().nullable(),
+	details: z.record(z.string(), z.unknown()),
+	createdAt: z.number().int().nonnegative().meta({ description: "Unix milliseconds." }),
+});
+
 const identityProviderAnswerSchema = z.strictObject({
 	id: z.string(),
 	issuer: z.string(),
@@ -198,6 +214,11 @@ export const RESPONSE_SCHEMAS = {
 	UserSessionAnswer: answerOf(z.strictObject({ sessionId: z.string().max(200) })),
 	SecuritySettingsAnswer: answerOf(securitySchema),
 	HealthAnswer: answerOf(z.strictObject({ status: z.literal("ok") })),
+	AuditEvent: auditEventSchema,
+	AuditEventList: z.strictObject({
+		data: z.array(auditEventSchema),
+		meta: z.strictObject({ cursor: z.strictObject({ next: z.string().nullable() }) }),
+	}),
 	IdentityProvider: identityProviderAnswerSchema,
 	IdentityProviderAnswer: answerOf(identityProviderAnswerSchema),
 	IdentityProviderList: listOf(identityProviderAnswerSchema),

@@ -17,6 +17,7 @@ import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
+import { auditedDeps } from "./audit-log.ts";
 
 export const MAX_API_KEYS_PER_PAGE = 100;
 
@@ -26,7 +27,7 @@ export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 	router.use("/apikeys/*", requireApiKey(deps, FULL_ACCESS));
 
 	router.post("/apikeys", async (c) => {
-		const { key, plaintext } = await createApiKey(deps, c.get("app").id, await readJSONBody(c));
+		const { key, plaintext } = await createApiKey(auditedDeps(c, deps), c.get("app").id, await readJSONBody(c));
 		return c.json({ data: presentApiKey(key, plaintext) }, 200, NO_STORE);
 	});
 
@@ -51,12 +52,12 @@ export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 
 	router.put("/apikeys/:apiKey", async (c) => {
 		const body = await readJSONBody(c);
-		const key = await updateApiKey(deps, c.get("app").id, c.req.param("apiKey"), body, c.get("apiKey"));
+		const key = await updateApiKey(auditedDeps(c, deps), c.get("app").id, c.req.param("apiKey"), body, c.get("apiKey"));
 		return c.json({ data: presentApiKey(key) });
 	});
 
 	router.delete("/apikeys/:apiKey", async (c) => {
-		const key = await deleteApiKey(deps, c.get("app").id, c.req.param("apiKey"), c.get("apiKey"));
+		const key = await deleteApiKey(auditedDeps(c, deps), c.get("app").id, c.req.param("apiKey"), c.get("apiKey"));
 		return c.json({
 			data: { success: true, message: `The Api Key ${maskCredential(key.id)} has been deleted successfully.` },
 		});
@@ -66,7 +67,7 @@ export function apiKeysRoutes(deps: AppDeps): Hono<Env> {
 	// A key may rotate itself (unlike update and delete): a backend replaces its own key this way.
 	router.post("/apikeys/:apiKey/rotate", async (c) => {
 		const body = await readJSONBody(c);
-		const { key, plaintext } = await rotateApiKey(deps, c.get("app").id, c.req.param("apiKey"), body);
+		const { key, plaintext } = await rotateApiKey(auditedDeps(c, deps), c.get("app").id, c.req.param("apiKey"), body);
 		return c.json({ data: presentApiKey(key, plaintext) }, 200, NO_STORE);
 	});
 	refuseOtherMethods(router, "/apikeys/:apiKey/rotate", ["POST"]);

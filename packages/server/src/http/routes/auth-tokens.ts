@@ -19,6 +19,7 @@ import { methodNotAllowed, refuseOtherMethods } from "../method-not-allowed.ts";
 import { AUTH_OR_FULL, FULL_ACCESS, requireApiKey, throttleAuthKeyLogin } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
+import { auditedDeps, auditLoginFailures } from "./audit-log.ts";
 
 export const MAX_AUTH_TOKENS_PER_PAGE = 100;
 
@@ -41,10 +42,14 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	const router = new Hono<Env>();
 	const base = "/users/:uid/auth_tokens";
 
-	// login(uid, authKey) in the SDK: an Auth Key may mint tokens.
-	router.post(base, requireApiKey(deps, AUTH_OR_FULL), throttleAuthKeyLogin(deps), async (c) => {
+	// login(uid, authKey) in the SDK: an Auth Key may mint tokens. With an Auth Key (authOnly) this is a login for the
+	// audit log (login.succeeded / login.failed, method authKey); with a fullAccess key it is the backend minting one.
+	const loginFailures = auditLoginFailures(deps, "authKey");
+	router.post(base, loginFailures, requireApiKey(deps, AUTH_OR_FULL), throttleAuthKeyLogin(deps), async (c) => {
 		const body = await readJSONBody(c);
-		const { token, plaintext } = await createAuthToken(deps, c.get("app").id, c.req.param("uid"), body);
+		const login = c.get("apiKey").scope === "authOnly" ? { login: "authKey" as const } : {};
+		const audited = auditedDeps(c, deps);
+		const { token, plaintext } = await createAuthToken(audited, c.get("app").id, c.req.param("uid"), body, login);
 		return c.json({ data: presentAuthToken(token, plaintext) }, 200, NO_STORE);
 	});
 
@@ -61,7 +66,7 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 
 	router.delete(base, requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const uid = c.req.param("uid").toLowerCase();
-		await flushAuthTokens(deps, c.get("app").id, uid);
+		await flushAuthTokens(auditedDeps(c, deps), c.get("app").id, uid);
 		return c.json({ data: { success: true, message: `Cleared Auth Tokens successfully for uid ${uid}.` } });
 	});
 	refuseOtherMethods(router, base, ["GET", "POST", "DELETE"]);
@@ -73,13 +78,13 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	const revokeUser = `${base}/revoke`;
 	router.post(revokeUser, requireApiKey(deps, FULL_ACCESS), async (c) => {
 		const body = await readJSONBody(c);
-		const revoked = await revokeUserAuthTokens(deps, c.get("app").id, c.req.param("uid"), body);
+		const revoked = await revokeUserAuthTokens(auditedDeps(c, deps), c.get("app").id, c.req.param("uid"), body);
 		return c.json({ data: { revoked } });
 	});
 
 	const revokeApp = "/auth_tokens/revoke";
 	router.post(revokeApp, requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const revoked = await revokeAppAuthTokens(deps, c.get("app").id, await readJSONBody(c));
+		const revoked = await revokeAppAuthTokens(auditedDeps(c, deps), c.get("app").id, await readJSONBody(c));
 		return c.json({ data: { revoked } });
 	});
 	refuseOtherMethods(router, revokeApp, ["POST"]);
@@ -104,7 +109,8 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 	});
 
 	router.delete(one, requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const token = await deleteAuthToken(deps, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
+		const audited = auditedDeps(c, deps);
+		const token = await deleteAuthToken(audited, c.get("app").id, c.req.param("uid"), c.req.param("authToken"));
 		return c.json({
 			data: { success: true, message: `The Auth Token ${maskCredential(token.id)} has been deleted successfully.` },
 		});

@@ -10,6 +10,7 @@ import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { requireSession, throttleTokenLogin } from "../middleware/auth.ts";
 import { requestAddress } from "../middleware/rate-limit.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
+import { auditedDeps, auditLoginFailures } from "./audit-log.ts";
 
 // The answer carries the session's token and realtime JWT: no cache may keep it.
 const ME_HEADERS = { "content-type": "application/json", ...NO_STORE };
@@ -22,6 +23,9 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 		const ip = requestAddress(c, deps);
 		return ip === "unknown" ? {} : { ip };
 	};
+	// login(authToken) fails at the session check, before the route: recorded as login.failed (method authToken).
+	// Registered first so it sees that refusal; only PUT, so GET /me pays nothing.
+	router.put("/me", auditLoginFailures(deps, "authToken"));
 	// "/me/*" also matches "/me" itself: listing both would verify the session twice per request.
 	for (const path of ["/me/*", "/settings", "/user_sessions"]) router.use(path, requireSession(deps));
 
@@ -39,12 +43,12 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	router.put("/me", throttleTokenLogin(deps), async (c) => {
 		const session = c.get("session");
 		await touchSession(deps, session, use(c));
-		const user = await putMe(deps, session, await readJSONBody(c));
+		const user = await putMe(auditedDeps(c, deps), session, await readJSONBody(c));
 		return c.body(renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint), 200, ME_HEADERS);
 	});
 
 	router.delete("/me", async (c) => {
-		await logout(deps, c.get("session"));
+		await logout(auditedDeps(c, deps), c.get("session"));
 		return c.json({ data: { success: true, message: "The user has been logged out successfully." } });
 	});
 	refuseOtherMethods(router, "/me", ["GET", "PUT", "DELETE"]);
@@ -58,13 +62,13 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	});
 
 	router.delete("/me/sessions", async (c) => {
-		const revoked = await endOwnSessions(deps, c.get("session"), await readJSONBody(c));
+		const revoked = await endOwnSessions(auditedDeps(c, deps), c.get("session"), await readJSONBody(c));
 		return c.json({ data: { revoked } });
 	});
 	refuseOtherMethods(router, "/me/sessions", ["GET", "DELETE"]);
 
 	router.delete("/me/sessions/:id", async (c) => {
-		const token = await endOwnSession(deps, c.get("session"), c.req.param("id"));
+		const token = await endOwnSession(auditedDeps(c, deps), c.get("session"), c.req.param("id"));
 		return c.json({
 			data: { success: true, message: `The session ${maskCredential(token.id)} has been ended successfully.` },
 		});

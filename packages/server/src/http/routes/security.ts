@@ -5,6 +5,7 @@ import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
+import { auditedDeps } from "./audit-log.ts";
 
 /** The app's security settings (issue 15): read and changed with a REST API Key only. */
 export function securityRoutes(deps: AppDeps): Hono<Env> {
@@ -14,7 +15,7 @@ export function securityRoutes(deps: AppDeps): Hono<Env> {
 	router.get("/security", (c) => c.json({ data: securityOf(c.get("app")) }));
 
 	router.put("/security", async (c) => {
-		const settings = await updateSecuritySettings(deps, c.get("app"), await readJSONBody(c));
+		const settings = await updateSecuritySettings(auditedDeps(c, deps), c.get("app"), await readJSONBody(c));
 		return c.json({ data: settings });
 	});
 	refuseOtherMethods(router, "/security", ["GET", "PUT"]);

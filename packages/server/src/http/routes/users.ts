@@ -28,6 +28,7 @@ import {
 } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parseBooleanParam, parseListParam, parsePageParams } from "../query.ts";
+import { auditedDeps } from "./audit-log.ts";
 
 export const MAX_USERS_PER_PAGE = 1000;
 /** A client's page (the SDK's UsersRequest allows at most 100 too). */
@@ -53,8 +54,9 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 				origin: c.req.header("origin") ?? null,
 			});
 		}
-		const { user, withAuthToken } = await createUser(deps, c.get("app").id, body);
-		const token = withAuthToken ? await createAuthToken(deps, user.appId, user.uid, {}) : null;
+		const audited = auditedDeps(c, deps);
+		const { user, withAuthToken } = await createUser(audited, c.get("app").id, body);
+		const token = withAuthToken ? await createAuthToken(audited, user.appId, user.uid, {}) : null;
 		const data = presentUser(user, { withTags: true, ...(token && { authToken: token.plaintext }) });
 		// With a token the answer carries a secret: no cache may keep it.
 		return token ? c.json({ data }, 200, NO_STORE) : c.json({ data });
@@ -100,13 +102,13 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 		});
 	});
 	router.delete("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const deactivatedUids = await deactivateUsers(deps, c.get("app").id, await readJSONBody(c));
+		const deactivatedUids = await deactivateUsers(auditedDeps(c, deps), c.get("app").id, await readJSONBody(c));
 		return c.json({ data: { deactivatedUids } });
 	});
 
 	// CometChat documents the answer's key as `nonDeactivatedUids`: the uids that are active again.
 	router.put("/users", requireApiKey(deps, FULL_ACCESS), async (c) => {
-		const nonDeactivatedUids = await reactivateUsers(deps, c.get("app").id, await readJSONBody(c));
+		const nonDeactivatedUids = await reactivateUsers(auditedDeps(c, deps), c.get("app").id, await readJSONBody(c));
 		return c.json({ data: { nonDeactivatedUids } });
 	});
 	refuseOtherMethods(router, "/users", ["GET", "POST", "PUT", "DELETE"]);
@@ -121,7 +123,7 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 
 	router.put("/users/:uid", requireApiKey(deps, AUTH_OR_FULL), async (c) => {
 		const body = await readJSONBody(c);
-		const user = await updateUser(deps, c.get("app").id, c.req.param("uid"), body);
+		const user = await updateUser(auditedDeps(c, deps), c.get("app").id, c.req.param("uid"), body);
 		return c.json({ data: presentUser(user, { withTags: true }) });
 	});
 
@@ -129,7 +131,7 @@ export function usersRoutes(deps: AppDeps): Hono<Env> {
 		const body = await readJSONBody(c);
 		const permanent = body.permanent === true;
 		const uid = c.req.param("uid").toLowerCase();
-		await deleteUser(deps, c.get("app").id, uid, { permanent });
+		await deleteUser(auditedDeps(c, deps), c.get("app").id, uid, { permanent });
 		return c.json({ data: { success: true, message: `User with ${uid} has been deleted successfully.` } });
 	});
 	refuseOtherMethods(router, "/users/:uid", ["GET", "PUT", "DELETE"]);
