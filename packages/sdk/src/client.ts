@@ -9,8 +9,10 @@ import {
 	getScheme,
 	type Routing,
 	sendEnvelopeRequest,
+	sendRequest,
 	type Transport,
 } from "./http.ts";
+import { EXCHANGE_ENDPOINT, parseExchangedAuthToken } from "./identity-token.ts";
 import { generateDeviceId, generateResourceId } from "./ids.ts";
 import { ListenerRegistry, type SessionRevokedReason } from "./listeners.ts";
 import { API_VERSION, getUserAgent, SDK_VERSION } from "./platform.ts";
@@ -132,6 +134,31 @@ export class Client {
 		});
 		this.loggingIn = { key, promise };
 		return await promise;
+	}
+
+	/**
+	 * Exchanges an identity provider's JWT for an auth token (`POST /auth_tokens/exchange`, only the app id), then logs
+	 * in with that token exactly as `login(authToken)` does. See `CometChat.loginWithIdentityToken`.
+	 * @example await client.loginWithIdentityToken(idToken);
+	 */
+	async loginWithIdentityToken(jwt: string): Promise<User> {
+		if (typeof jwt !== "string" || jwt === "") {
+			const error = createException(SDK_ERROR.MISSING_PARAMETERS, "Invalid or no parameter passed to the method.");
+			this.listeners.emitLogin("loginFailure", error);
+			throw error;
+		}
+		let authToken: string;
+		try {
+			await this.ready;
+			const url = `${getBaseURL(this.getRouting(), EXCHANGE_ENDPOINT.side)}/${EXCHANGE_ENDPOINT.path}`;
+			const body = { token: jwt, ...this.getLoginBody() };
+			authToken = parseExchangedAuthToken(await sendRequest(this.transport, url, EXCHANGE_ENDPOINT.method, null, body));
+		} catch (error) {
+			const reported = isCometChatException(error) ? error : storageFailed();
+			this.listeners.emitLogin("loginFailure", reported);
+			throw reported;
+		}
+		return await this.login(authToken);
 	}
 
 	/** See `CometChat.getLoggedinUser`. @example const user = await client.getLoggedinUser(); */

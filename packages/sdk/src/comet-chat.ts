@@ -102,6 +102,21 @@ export class CometChat {
 	}
 
 	/**
+	 * Latchkey's addition (issue 18): logs in with a JWT from the app's own identity provider (Auth0, Firebase,
+	 * Supabase, Keycloak, Clerk …) that the app trusts (`/v3/identity_providers`). The server verifies it and answers
+	 * a new auth token (creating the user on first sight when the provider allows it); the SDK then logs in with that
+	 * token as `login(authToken)` does. No Auth Key and no backend of the app are involved. A refused token rejects
+	 * with `AUTH_ERR_INVALID_IDENTITY_TOKEN` and `details.reason` (docs/identity-providers.md).
+	 *
+	 * @example
+	 * const idToken = await firebase.auth().currentUser.getIdToken();
+	 * const user = await CometChat.loginWithIdentityToken(idToken);
+	 */
+	static async loginWithIdentityToken(jwt: string): Promise<UserClass> {
+		return await CometChat.getClient().loginWithIdentityToken(jwt);
+	}
+
+	/**
 	 * The logged-in user from storage, without a request; null when nobody is logged in.
 	 *
 	 * @example
