@@ -20,6 +20,7 @@ header.top :focus-visible{outline-color:#fff}
 .brand{font-weight:700;font-size:1.125rem;margin-right:auto}
 .who{font-size:.875rem;color:#d9e2ec;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header.top form{margin:0}
+header.top .bar>a,header.top form{flex:none;white-space:nowrap}
 .linkish{background:none;border:0;color:#fff;font:inherit;font-size:.875rem;text-decoration:underline;cursor:pointer;padding:.25rem}
 main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem;overflow-wrap:anywhere}
@@ -115,6 +116,11 @@ nav.pages .current{font-weight:600}
  .kv{grid-template-columns:1fr}
  .kv dd{margin-bottom:.5rem}
 }
+.snippet{margin:0 0 1rem;min-width:0}
+.snippet pre{background:#f0f4f8;border:1px solid #d9e2ec;border-radius:.25rem;padding:.75rem;margin:0 0 .5rem;overflow-x:auto;max-width:100%}
+.snippet pre code{white-space:pre;overflow-wrap:normal}
+.quick-start .kv dd form{margin:.25rem 0 0}
+.quick-start h3{font-size:1rem;margin:1.25rem 0 .5rem}
 `;
 
 /** The console's icon (a keyhole), served as `/dashboard/favicon.svg` and `/dashboard/favicon.ico`. */
