@@ -15,6 +15,7 @@ import * as admin from "./commands/admin.ts";
 import * as apps from "./commands/apps.ts";
 import * as backup from "./commands/backup.ts";
 import * as devCert from "./commands/dev-cert.ts";
+import * as idp from "./commands/idp.ts";
 import * as keys from "./commands/keys.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as restore from "./commands/restore.ts";
@@ -35,6 +36,7 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
 	users,
 	tokens,
 	security,
+	idp,
 	admin,
 	backup,
 	restore,
