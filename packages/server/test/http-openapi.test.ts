@@ -512,6 +512,23 @@ describe("every operation answers as documented", () => {
 		await doc("deleteIdentityProvider", "DELETE", providerPath, { key: rest });
 		await doc("deleteIdentityProvider", "DELETE", providerPath, { key: rest });
 
+		const hook = await h.call("POST", "/v3/webhooks", {
+			key: rest,
+			body: { url: "https://hooks.example.test/latchkey", events: ["login.succeeded"] },
+		});
+		const hookPath = `/v3/webhooks/${((await hook.clone().json()) as { data: { id: string } }).data.id}`;
+		await expectDocumented("createWebhook", hook);
+		await doc("createWebhook", "POST", "/v3/webhooks", { key: rest, body: { url: "http://10.0.0.1/", events: ["*"] } });
+		await doc("listWebhooks", "GET", "/v3/webhooks", { key: rest });
+		await doc("getWebhook", "GET", hookPath, { key: rest });
+		await doc("getWebhook", "GET", "/v3/webhooks/wh_00000000000000000000", { key: rest });
+		await doc("updateWebhook", "PUT", hookPath, { key: rest, body: { description: "SIEM" } });
+		await doc("updateWebhook", "PUT", hookPath, { key: rest, body: { events: ["nope"] } });
+		await doc("listWebhookDeliveries", "GET", `${hookPath}/deliveries`, { key: rest });
+		await doc("listWebhookDeliveries", "GET", `${hookPath}/deliveries?perPage=0`, { key: rest });
+		await doc("deleteWebhook", "DELETE", hookPath, { key: rest });
+		await doc("deleteWebhook", "DELETE", hookPath, { key: rest });
+
 		expect(OPERATIONS.map((operation) => operation.operationId).filter((id) => !checked.has(id))).toEqual([]);
 		expect(observed).toEqual([
 			"getHealth 200",
@@ -582,6 +599,17 @@ describe("every operation answers as documented", () => {
 			"exchangeIdentityToken 401",
 			"deleteIdentityProvider 200",
 			"deleteIdentityProvider 404",
+			"createWebhook 200",
+			"createWebhook 400",
+			"listWebhooks 200",
+			"getWebhook 200",
+			"getWebhook 404",
+			"updateWebhook 200",
+			"updateWebhook 400",
+			"listWebhookDeliveries 200",
+			"listWebhookDeliveries 400",
+			"deleteWebhook 200",
+			"deleteWebhook 404",
 		]);
 	});
 

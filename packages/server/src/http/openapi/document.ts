@@ -42,6 +42,7 @@ const PATH_PARAMETERS: Readonly<Record<string, { description: string; schema: Re
 	authToken: { description: "The token's id (`lkat_…`) or its full value.", schema: { type: "string" } },
 	apiKey: { description: "The key's id (`lkak_…`) or its full value.", schema: { type: "string" } },
 	id: { description: "One of the caller's tokens: its id (`lkat_…`) or its full value.", schema: { type: "string" } },
+	webhookId: { description: "The webhook's id (`wh_…`).", schema: { type: "string" } },
 };
 
 /** Every code the operation can answer: the app, the body limit, the credential, its own, and the last resort. */
@@ -164,6 +165,10 @@ export function buildOpenAPIDocument(): Record<string, unknown> {
 			{
 				name: "Identity providers",
 				description: "Sign-in with the JWTs of the app's own identity provider (docs/identity-providers.md).",
+			},
+			{
+				name: "Webhooks",
+				description: "Signed deliveries of the audit log's events to the app's backend (docs/webhooks.md).",
 			},
 			{ name: "Client", description: "The routes the official SDK calls with a user's auth token." },
 			{ name: "Service" },

@@ -5,6 +5,7 @@ import { MAX_API_KEYS_PER_PAGE } from "../routes/api-keys.ts";
 import { DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE } from "../routes/audit-log.ts";
 import { MAX_AUTH_TOKENS_PER_PAGE } from "../routes/auth-tokens.ts";
 import { MAX_USERS_PER_PAGE } from "../routes/users.ts";
+import { MAX_WEBHOOK_DELIVERIES_PER_PAGE } from "../routes/webhooks.ts";
 import type { RequestSchemaId, ResponseSchemaId } from "./schemas.ts";
 
 /**
@@ -28,7 +29,16 @@ export interface Operation {
 	/** CometChat's `{param}` style, below the `/v3` (or `/v3.0`) server. */
 	path: string;
 	operationId: string;
-	tag: "Users" | "Auth tokens" | "API keys" | "Security" | "Audit log" | "Identity providers" | "Client" | "Service";
+	tag:
+		| "Users"
+		| "Auth tokens"
+		| "API keys"
+		| "Security"
+		| "Audit log"
+		| "Identity providers"
+		| "Webhooks"
+		| "Client"
+		| "Service";
 	summary: string;
 	description?: string;
 	auth: OperationAuth;
@@ -631,5 +641,81 @@ export const OPERATIONS: readonly Operation[] = [
 		body: { schema: "UserSessionBody", required: false },
 		response: "UserSessionAnswer",
 		errors: ["ERR_BAD_REQUEST"],
+	},
+	// Webhooks (issue 16, docs/webhooks.md).
+	{
+		method: "post",
+		path: "/webhooks",
+		operationId: "createWebhook",
+		tag: "Webhooks",
+		summary: "Create a webhook",
+		description:
+			"Latchkey's own. The answer carries the signing secret once (and `Cache-Control: no-store`). Only http and https URLs; loopback, link-local and private addresses are refused unless the server sets LATCHKEY_WEBHOOK_ALLOW_PRIVATE=1. At most 25 webhooks per app.",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "CreateWebhookBody", required: true },
+		response: "WebhookAnswer",
+		errors: ["ERR_BAD_REQUEST", "ERR_PLAN_QUOTA_RESTRICTION"],
+	},
+	{
+		method: "get",
+		path: "/webhooks",
+		operationId: "listWebhooks",
+		tag: "Webhooks",
+		summary: "List the app's webhooks",
+		description: "Oldest first, without their secrets.",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "WebhookList",
+		errors: [],
+	},
+	{
+		method: "get",
+		path: "/webhooks/{webhookId}",
+		operationId: "getWebhook",
+		tag: "Webhooks",
+		summary: "Get a webhook",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "WebhookAnswer",
+		errors: ["ERR_API_NOT_FOUND"],
+	},
+	{
+		method: "put",
+		path: "/webhooks/{webhookId}",
+		operationId: "updateWebhook",
+		tag: "Webhooks",
+		summary: "Change a webhook's URL, events or description",
+		description: "The secret stays. Deliveries not yet sent go to the new URL.",
+		auth: "fullAccess",
+		needsApp: true,
+		body: { schema: "UpdateWebhookBody", required: true },
+		response: "WebhookAnswer",
+		errors: ["ERR_BAD_REQUEST", "ERR_API_NOT_FOUND"],
+	},
+	{
+		method: "delete",
+		path: "/webhooks/{webhookId}",
+		operationId: "deleteWebhook",
+		tag: "Webhooks",
+		summary: "Delete a webhook",
+		description: "Its deliveries go with it, pending ones included.",
+		auth: "fullAccess",
+		needsApp: true,
+		response: "AcknowledgementAnswer",
+		errors: ["ERR_API_NOT_FOUND"],
+	},
+	{
+		method: "get",
+		path: "/webhooks/{webhookId}/deliveries",
+		operationId: "listWebhookDeliveries",
+		tag: "Webhooks",
+		summary: "A webhook's deliveries, newest first",
+		description: "Status (`pending`, `delivered`, `failed`), attempts, the last response code and the next retry.",
+		auth: "fullAccess",
+		needsApp: true,
+		query: pageParameters(MAX_WEBHOOK_DELIVERIES_PER_PAGE),
+		response: "WebhookDeliveryList",
+		errors: ["ERR_BAD_REQUEST", "ERR_API_NOT_FOUND"],
 	},
 ];

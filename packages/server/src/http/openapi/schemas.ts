@@ -20,6 +20,7 @@ import {
 	updateUserSchema,
 } from "../../domain/users.ts";
 import { ERROR_STATUS } from "../../web/error-status.ts";
+import { createWebhookSchema, updateWebhookSchema } from "../../webhooks/webhooks.ts";
 
 /**
  * The schemas the OpenAPI document names under `components.schemas`. Request bodies are the very zod schemas the
@@ -167,6 +168,31 @@ const identityProviderAnswerSchema = z.strictObject({
 	updatedAt: unixSeconds.optional(),
 });
 
+const webhookSchema = z.strictObject({
+	id: z.string(),
+	url: z.string(),
+	events: z.array(z.string()).meta({ description: 'Event types, or `["*"]` for all of them.' }),
+	description: z.string().nullable(),
+	secret: z
+		.string()
+		.optional()
+		.meta({ description: "The signing secret (`whsec_…`), only in the answer that created the webhook." }),
+	createdAt: unixSeconds,
+	updatedAt: unixSeconds.optional(),
+});
+
+const webhookDeliverySchema = z.strictObject({
+	id: z.string().meta({ description: "Sent as `Latchkey-Webhook-Id`; the same on every attempt." }),
+	eventId: z.string().nullable(),
+	eventType: z.string(),
+	status: z.enum(["pending", "delivered", "failed"]),
+	attempts: z.number().int().nonnegative(),
+	lastResponseCode: z.number().int().nullable().meta({ description: "Null before any answer, or on a timeout." }),
+	lastAttemptAt: unixSeconds.nullable(),
+	nextAttemptAt: unixSeconds.nullable().meta({ description: "The next retry; null once delivered or failed." }),
+	createdAt: unixSeconds,
+});
+
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
 const errorSchema = z.strictObject({
@@ -222,6 +248,11 @@ export const RESPONSE_SCHEMAS = {
 	IdentityProvider: identityProviderAnswerSchema,
 	IdentityProviderAnswer: answerOf(identityProviderAnswerSchema),
 	IdentityProviderList: listOf(identityProviderAnswerSchema),
+	Webhook: webhookSchema,
+	WebhookAnswer: answerOf(webhookSchema),
+	WebhookList: listOf(webhookSchema),
+	WebhookDelivery: webhookDeliverySchema,
+	WebhookDeliveryList: listOf(webhookDeliverySchema),
 	OpenAPIDocument: z.record(z.string(), z.unknown()).meta({ description: "This document." }),
 	ImportUsersAnswer: answerOf(
 		z
@@ -272,6 +303,8 @@ export const REQUEST_SCHEMAS = {
 			description: `At most ${MAX_USERS_PER_IMPORT_REQUEST} users, each under its uid; \`uid\` in the value may be left out.`,
 		}),
 	}),
+	CreateWebhookBody: createWebhookSchema,
+	UpdateWebhookBody: updateWebhookSchema,
 	UserSessionBody: z.object({
 		sessionId: z.string().optional().meta({ description: "Echoed back, cut to 200 characters; not stored." }),
 	}),
