@@ -1,7 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, test } from "vitest";
 import { CONFIRM_SCRIPT, CONFIRM_SCRIPT_HASH } from "../src/dashboard/confirm-script.ts";
 import { FLASH_TTL_MS } from "../src/dashboard/flash.ts";
+import { getApp } from "../src/domain/apps.ts";
 import { createAuthToken } from "../src/domain/auth-tokens.ts";
+import { updateSecuritySettings } from "../src/domain/security.ts";
+import { createTokenCipher } from "../src/domain/token-cipher.ts";
 import { createUser } from "../src/domain/users.ts";
 import { createWebApp } from "../src/web-app.ts";
 import { createDashboardHarness, type DashboardHarness, TestBrowser } from "./dashboard-support.ts";
@@ -318,6 +322,49 @@ describe("users: deactivated filter, reactivation, status, uid new", () => {
 		expect(page).toContain('<th scope="col">Status</th>');
 		expect(page).toContain('<span class="badge on">online</span> <span class="small">2 sockets</span>');
 		expect(page).toContain('<span class="muted">offline</span>');
+	});
+});
+
+describe("security settings", () => {
+	const FORM = {
+		tokenIdleTimeout: "",
+		tokenIdleTimeoutUnit: "hours",
+		tokenMaxLifetime: "",
+		tokenMaxLifetimeUnit: "hours",
+		authKeyLogin: "enabled",
+		authKeyUidAllowlist: "",
+		authKeyOriginAllowlist: "",
+		tokenStorage: "hashed",
+	};
+
+	async function storage(): Promise<unknown> {
+		const res = await h.call("GET", "/v3/security", { key: h.seed.restApiKey });
+		return ((await res.json()) as { data: { tokenStorage: string } }).data.tokenStorage;
+	}
+
+	test("switching retrievable storage back to hashed asks first, with the form kept; confirming saves it", async () => {
+		const { browser, csrf, base } = await signedIn();
+		const cipher = { ...h.deps, tokenCipher: createTokenCipher(randomBytes(32)) };
+		await updateSecuritySettings(cipher, await getApp(h.deps, h.seed.app.id), { tokenStorage: "retrievable" });
+		const res = await browser.post(`${base}/security`, { ...FORM, _csrf: csrf });
+		expect(res.status).toBe(200);
+		const page = await res.text();
+		expect(confirmMessageOf(page)).toBe(
+			"Switch Test app to hashed token storage: the encrypted copy of every token is deleted, so the REST API can no longer return any existing token in full, even if you switch back. The tokens themselves keep working.",
+		);
+		expect(page).toContain('<input type="hidden" name="tokenStorage" value="hashed">');
+		expect(page).toContain('<input type="hidden" name="tokenIdleTimeoutUnit" value="hours">');
+		expect(await storage()).toBe("retrievable");
+
+		const done = await browser.post(`${base}/security`, { ...FORM, _csrf: csrf, confirm: "1" });
+		expect(done.status).toBe(303);
+		expect(await storage()).toBe("hashed");
+	});
+
+	test("a save that deletes nothing needs no confirmation", async () => {
+		const { browser, csrf, base } = await signedIn();
+		const res = await browser.post(`${base}/security`, { ...FORM, _csrf: csrf, tokenIdleTimeout: "2" });
+		expect(res.status).toBe(303);
 	});
 });
 

@@ -84,7 +84,7 @@ test("the page shows every default setting, in force and in the form, and says w
 	expect(page).toContain('<input type="radio" name="authKeyLogin" value="enabled" checked>');
 	expect(page).toContain('<input type="checkbox" id="productionMode" name="productionMode" value="1"> Production mode');
 	expect(page).toContain('<option value="hashed" selected>hashed</option>');
-	expect(page).toContain('<option value="retrievable">retrievable (not available yet)</option>');
+	expect(page).toContain('<option value="retrievable">retrievable</option>');
 });
 
 test("the page shows every setting an app has, each in the largest unit that holds it exactly", async () => {

@@ -4,6 +4,7 @@ import { getApp } from "../../domain/apps.ts";
 import { type SecuritySettings, securityOf, updateSecuritySettings } from "../../domain/security.ts";
 import type { AppRecord } from "../../store/store.ts";
 import type { AppDeps } from "../../web/deps.ts";
+import { type ConfirmRequest, confirmationResponse } from "../confirm.ts";
 import { type ShownError, showError } from "../errors.ts";
 import {
 	appPath,
@@ -121,10 +122,10 @@ function renderSecurityForm(
 		<label class="check"><input type="checkbox" id="productionMode" name="productionMode" value="1"${values.productionMode ? raw(" checked") : ""}${invalidAttributes(fields, "productionMode")}> Production mode</label>
 		<p class="hint">Also turns Auth Key login off, unless Auth Key login has ever been set for this app (here, with the CLI or the API). The sample users SUPERHERO1–5 made with the app cannot log in while it is on (their sessions end when you turn it on); delete them, or turn it off, to use them.</p>
 		${fieldError(fields, "productionMode")}
-		<label for="tokenStorage">Token storage <span class="hint">Hashed: only a hash of each token is kept, so none can be read back. Retrievable: tokens kept encrypted so the REST API can return them, as CometChat does; not available yet.</span></label>
+		<label for="tokenStorage">Token storage <span class="hint">Hashed: only a hash of each token is kept, so none can be read back. Retrievable: tokens kept encrypted so the REST API can return them, as CometChat does; needs LATCHKEY_TOKEN_ENCRYPTION_KEY. Going back to hashed deletes the encrypted copies.</span></label>
 		<select id="tokenStorage" name="tokenStorage"${invalidAttributes(fields, "tokenStorage")}>
 			<option value="hashed"${values.tokenStorage === "retrievable" ? "" : raw(" selected")}>hashed</option>
-			<option value="retrievable"${values.tokenStorage === "retrievable" ? raw(" selected") : ""}>retrievable (not available yet)</option>
+			<option value="retrievable"${values.tokenStorage === "retrievable" ? raw(" selected") : ""}>retrievable</option>
 		</select>
 		${fieldError(fields, "tokenStorage")}
 		<div class="actions"><button type="submit">Save settings</button></div>
@@ -158,6 +159,37 @@ ${renderSecurityForm(c, app, values, fields)}
 	});
 }
 
+/**
+ * A save that cannot be undone asks first (issue 17): switching retrievable storage back to hashed deletes the
+ * encrypted copy of every token. The confirm page posts the whole form again, with `confirm=1`. Null when the
+ * changes need no confirmation.
+ */
+function confirmSaveRequest(
+	app: AppRecord,
+	form: Record<string, string>,
+	changes: Record<string, unknown>,
+): ConfirmRequest | null {
+	if (!(changes.tokenStorage === "hashed" && securityOf(app).tokenStorage === "retrievable")) return null;
+	const fields = Object.fromEntries(
+		Object.entries(form).filter(([name]) => !["_csrf", "confirm", "confirmName"].includes(name)),
+	);
+	return {
+		action: appPath(app.id, "/security"),
+		label: "Save settings",
+		message: `Switch ${app.name} to hashed token storage: the encrypted copy of every token is deleted, so the REST API can no longer return any existing token in full, even if you switch back. The tokens themselves keep working.`,
+		cancelHref: appPath(app.id, "/security"),
+		fields,
+		page: {
+			crumbs: [
+				{ label: "Apps", href: `${BASE}/apps` },
+				{ label: app.name, href: appPath(app.id) },
+				{ label: "Security", href: appPath(app.id, "/security") },
+			],
+			app: { record: app, current: "security" },
+		},
+	};
+}
+
 /** An app's security settings (issue 15): shown and changed through the same domain functions as `/v3/security`. */
 export function securityPages(deps: AppDeps): Hono<DashboardEnv> {
 	const router = new Hono<DashboardEnv>();
@@ -169,9 +201,14 @@ export function securityPages(deps: AppDeps): Hono<DashboardEnv> {
 
 	router.post("/apps/:appId/security", async (c) => {
 		const app = await getApp(deps, c.req.param("appId"));
-		const values = securityFormValues(await readForm(c));
+		const form = await readForm(c);
+		const values = securityFormValues(form);
 		try {
-			await updateSecuritySettings(deps, app, securityChanges(values, securityOf(app)));
+			const changes = securityChanges(values, securityOf(app));
+			const request = confirmSaveRequest(app, form, changes);
+			const pending = request ? await confirmationResponse(c, form, request) : null;
+			if (pending) return pending;
+			await updateSecuritySettings(deps, app, changes);
 			return c.redirect(appPath(app.id, "/security?notice=security-saved"), 303);
 		} catch (error) {
 			const shown = showError(error);
