@@ -10,6 +10,7 @@ import type { ScenarioContext } from "./scenarios/context.ts";
 import { runCrossNodeScenario } from "./scenarios/cross-node.ts";
 import { runGrowthScenarios } from "./scenarios/growth.ts";
 import type { ScenarioId } from "./scenarios/ids.ts";
+import { runImportScenario } from "./scenarios/import.ts";
 import { runPeerScenarios } from "./scenarios/peer.ts";
 import { runRestScenarios } from "./scenarios/rest.ts";
 import { runSocketScenario } from "./scenarios/sockets.ts";
@@ -136,6 +137,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	const crossNode = context.isSelected("cross-node")
 		? await guard("cross-node", null, () => runCrossNodeScenario(context))
 		: null;
+	await guard("import-100k", undefined, () => runImportScenario(context));
 
 	const report: BenchReport = {
 		startedAt,

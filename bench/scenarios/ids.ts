@@ -10,6 +10,7 @@ export const SCENARIOS = [
 	"peer",
 	"sockets",
 	"cross-node",
+	"import-100k",
 ] as const;
 
 export type ScenarioId = (typeof SCENARIOS)[number];
