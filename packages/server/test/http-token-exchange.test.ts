@@ -1,11 +1,13 @@
 import type { Hono } from "hono";
 import { exportSPKI, importJWK, type JWTPayload, SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { createAuditRecorder, SYSTEM_CONTEXT } from "../src/audit/recorder.ts";
+import { maskCredential } from "../src/domain/secrets.ts";
 import { createApp } from "../src/http/app.ts";
 import type { Env } from "../src/http/context.ts";
 import { RateLimits } from "../src/web/rate-limits.ts";
 import { createHarness, type Harness } from "./harness.ts";
-import { createOtherApp, expectError, expectResponse, readJSON, T0, TOKEN_PATTERN } from "./helpers.ts";
+import { createOtherApp, credentialId, expectError, expectResponse, readJSON, T0, TOKEN_PATTERN } from "./helpers.ts";
 import { encodeSegment, TestIssuer } from "./identity-issuer.ts";
 
 // POST /v3.0/auth_tokens/exchange (issue 18): an identity provider's JWT for an auth token, with only the appid.
@@ -495,5 +497,72 @@ describe("rate limits", () => {
 		const third = await exchange({ token: await issuer.sign(claims()) });
 		expect(third.status).toBe(429);
 		expect(((await third.json()) as { error: { details: { scope: string } } }).error.details.scope).toBe("user");
+	});
+});
+
+describe("the audit log", () => {
+	test("records user.created, token.created and login.succeeded (method exchange), and login.failed with the code", async () => {
+		await addProvider();
+		const failures: unknown[] = [];
+		const audit = createAuditRecorder(h.cache.store, SYSTEM_CONTEXT, {
+			clock: h.clock,
+			onError: (error) => failures.push(error),
+		});
+		const app = createApp({ ...h.deps, audit });
+		const post = async (token: string): Promise<Response> =>
+			await app.request(
+				"/v3.0/auth_tokens/exchange",
+				{
+					method: "POST",
+					headers: { appid: h.seed.app.id, "content-type": "application/json", "user-agent": "AuditTest/1.0" },
+					body: JSON.stringify({ token }),
+				},
+				{ incoming: { socket: { remoteAddress: "203.0.113.7" } } },
+			);
+
+		const ok = await post(await issuer.sign(claims()));
+		const minted = ((await ok.json()) as { data: { authToken: string } }).data.authToken;
+		expect((await post(await issuer.sign(claims({ aud: "wrong" })))).status).toBe(401);
+		// Another subject whose uid folds to alice's: refused after verification, so the uid is known.
+		expect((await post(await issuer.sign(claims({ sub: "ALICE" })))).status).toBe(401);
+		const rows = (await h.store.listAuditEvents(h.seed.app.id, { limit: 100 })).reverse();
+		const client = { ip: "203.0.113.7", userAgent: "AuditTest/1.0" };
+		const anonymous = { kind: "user", id: null };
+		const masked = maskCredential(credentialId(minted));
+		expect(
+			rows.map(({ type, actor, subject, ip, userAgent, details }) => ({
+				type,
+				actor,
+				subject,
+				ip,
+				userAgent,
+				details,
+			})),
+		).toEqual([
+			{ type: "user.created", actor: anonymous, subject: "alice", ...client, details: { uid: "alice" } },
+			{ type: "token.created", actor: anonymous, subject: masked, ...client, details: { uid: "alice" } },
+			{
+				type: "login.succeeded",
+				actor: anonymous,
+				subject: "alice",
+				...client,
+				details: { uid: "alice", method: "exchange", tokenId: masked },
+			},
+			{
+				type: "login.failed",
+				actor: anonymous,
+				subject: null,
+				...client,
+				details: { method: "exchange", code: "AUTH_ERR_INVALID_IDENTITY_TOKEN" },
+			},
+			{
+				type: "login.failed",
+				actor: anonymous,
+				subject: "alice",
+				...client,
+				details: { uid: "alice", method: "exchange", code: "AUTH_ERR_INVALID_IDENTITY_TOKEN" },
+			},
+		]);
+		expect(failures).toEqual([]);
 	});
 });

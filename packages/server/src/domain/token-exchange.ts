@@ -290,7 +290,8 @@ export async function signInWithIdentity(
 			throw invalidIdentityToken("claim", "The uid the identity token maps to belongs to another subject.");
 		}
 	}
-	const { plaintext } = await createAuthToken(deps, appId, uid, deviceInput(input));
+	// Audited as `login.succeeded` with method `exchange`, in the token's own write.
+	const { plaintext } = await createAuthToken(deps, appId, uid, deviceInput(input), { login: "exchange" });
 	const user = await deps.store.getUser(appId, uid);
 	if (!user) throw uidNotFound(uid);
 	return { user, plaintext, created };

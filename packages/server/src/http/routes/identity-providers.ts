@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { loginFailed } from "../../audit/token-events.ts";
 import { LatchkeyError } from "../../domain/errors.ts";
 import {
 	createIdentityProvider,
@@ -19,6 +20,7 @@ import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { requestAddress, tooManyRequests } from "../middleware/rate-limit.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
+import { auditedDeps } from "./audit-log.ts";
 
 /** Refusals that say the token (or its user) is not good: they count against the client's address. */
 const EXCHANGE_FAILURES: ReadonlySet<string> = new Set(["AUTH_ERR_INVALID_IDENTITY_TOKEN", "ERR_UID_NOT_FOUND"]);
@@ -78,8 +80,10 @@ export function identityProvidersRoutes(deps: AppDeps): Hono<Env> {
 		const blocked = limits.blockedAddress(address);
 		if (blocked) throw tooManyRequests(c, blocked, "address");
 		const body = await readJSONBody(c);
+		const audited = auditedDeps(c, deps);
 		const countFailure = async (error: unknown, uid: string | null): Promise<unknown> => {
 			if (!(error instanceof LatchkeyError) || !EXCHANGE_FAILURES.has(error.code)) return error;
+			await audited.audit?.record(loginFailed(appId, uid, "exchange", error.code));
 			if (uid === null) {
 				const decision = await limits.recordFailure(address);
 				return decision && !decision.allowed ? tooManyRequests(c, decision, "address") : error;
@@ -97,7 +101,7 @@ export function identityProvidersRoutes(deps: AppDeps): Hono<Env> {
 		if (refusal) throw tooManyRequests(c, refusal.decision, refusal.scope);
 		let signedIn: Awaited<ReturnType<typeof signInWithIdentity>>;
 		try {
-			signedIn = await signInWithIdentity(deps, appId, identity, body);
+			signedIn = await signInWithIdentity(audited, appId, identity, body);
 		} catch (error) {
 			throw await countFailure(error, identity.uid);
 		}
