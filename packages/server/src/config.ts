@@ -48,6 +48,11 @@ export interface Config {
 	metricsToken: string | null;
 	/** LATCHKEY_TOKEN_ENCRYPTION_KEY (32 bytes): seals tokens of apps with retrievable storage; null: none may. */
 	tokenEncryptionKey: Buffer | null;
+	/**
+	 * LATCHKEY_WEBHOOK_ALLOW_PRIVATE: webhooks may point at loopback, link-local and private addresses (a receiver on
+	 * the same machine or network; tests). Off by default: such URLs are refused, and names resolving to them too.
+	 */
+	webhookAllowPrivate: boolean;
 	/** LATCHKEY_AUDIT_RETENTION_DAYS: audit events older than this many days are deleted (issue 16). */
 	auditRetentionDays: number;
 	/**
@@ -252,6 +257,7 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		? parseInteger("LATCHKEY_AUDIT_RETENTION_DAYS", env.LATCHKEY_AUDIT_RETENTION_DAYS, 1, 36_500)
 		: DEFAULT_AUDIT_RETENTION_DAYS;
 	const management = parseManagementCredentials(env.LATCHKEY_MANAGEMENT_KEY, env.LATCHKEY_MANAGEMENT_SECRET);
+	const webhookAllowPrivate = parseBoolean("LATCHKEY_WEBHOOK_ALLOW_PRIVATE", env.LATCHKEY_WEBHOOK_ALLOW_PRIVATE, false);
 	return Object.freeze({
 		host,
 		port,
@@ -272,5 +278,6 @@ export function readConfig(env: Record<string, string | undefined>, cwd: string)
 		tokenEncryptionKey,
 		auditRetentionDays,
 		management,
+		webhookAllowPrivate,
 	});
 }

@@ -21,10 +21,12 @@ import {
 	type PresenceTrackerOptions,
 } from "./realtime/presence-tracker.ts";
 import { poolUse } from "./store/dialects.ts";
-import type { KyselyStore } from "./store/kysely-store.ts";
+import { KyselyStore } from "./store/kysely-store.ts";
 import type { Store } from "./store/store.ts";
 import { RateLimits, type SharedLimiterFactory } from "./web/rate-limits.ts";
 import { createWebApp } from "./web-app.ts";
+import { createWebhookOutboxHook } from "./webhooks/outbox.ts";
+import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from "./webhooks/worker.ts";
 
 export interface RunningServer {
 	/** The address actually bound, e.g. http://127.0.0.1:54321 (useful with PORT=0). */
@@ -41,6 +43,8 @@ export interface RunningServer {
 	presence: PresenceTracker;
 	/** This node's rate limits (the REST API's and the realtime hub's). */
 	rateLimits: RateLimits;
+	/** This node's webhook delivery worker (issue 16). */
+	webhooks: WebhookWorker;
 	/**
 	 * Closes every socket with 1001, stops accepting, lets in-flight requests finish, writes what the cache
 	 * buffered, then resolves. The store stays open; a bus passed in stays open, one created here is closed.
@@ -64,6 +68,8 @@ export interface ServeDeps {
 	sharedLimiter?: SharedLimiterFactory;
 	/** The presence heartbeat (tests turn its timer off and beat by hand) and this node's id; defaults otherwise. */
 	presence?: PresenceTrackerOptions;
+	/** The webhook worker's options beyond the config's (tests turn its poll off, pin its jitter, resolve names). */
+	webhooks?: WebhookWorkerOptions;
 }
 
 /** Binds HTTP, or HTTPS when TLS files are configured, serves the app, and the realtime socket on the same port. */
@@ -95,6 +101,15 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		}),
 	};
 	const rateLimits = new RateLimits(deps.config.rateLimits, { shared: deps.sharedLimiter });
+	// Webhooks (issue 16): the audit log's inserts fill the outbox in their own transaction; this node's worker sends it.
+	const webhooks = startWebhookWorker(deps.store, deps.clock, {
+		allowPrivate: deps.config.webhookAllowPrivate,
+		...(domain.tokenCipher && { cipher: domain.tokenCipher }),
+		onError: (error) => deps.logger.error({ err: error }, "webhook delivery failed"),
+		...deps.webhooks,
+	});
+	if (deps.store instanceof KyselyStore) deps.store.setOnAuditRows(createWebhookOutboxHook({ wake: webhooks.wake }));
+	const webhookRoutes = { webhooks: { allowPrivate: deps.config.webhookAllowPrivate } };
 	const app = createWebApp({
 		...domain,
 		publicEndpoint: parsePublicEndpoint(deps.config.publicURL),
@@ -102,6 +117,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		tls: deps.config.tls !== null,
 		rateLimits,
 		trustProxy: deps.config.trustProxy,
+		...webhookRoutes,
 		...(metrics && deps.config.metricsToken && { metrics: { registry: metrics, token: deps.config.metricsToken } }),
 		...(deps.config.management && { management: deps.config.management }),
 		identityProviders: { allowHttp: deps.config.identityProviderAllowHttp },
@@ -154,6 +170,7 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		);
 		created.once("error", reject);
 	}).catch(async (error: unknown) => {
+		await webhooks.close();
 		await hub.close();
 		await presence.close();
 		await cache.close();
@@ -183,8 +200,11 @@ export async function startServer(deps: ServeDeps): Promise<RunningServer> {
 		cache,
 		presence,
 		rateLimits,
+		webhooks,
 		async close(): Promise<void> {
 			stopExpirySweep();
+			// Deliveries in flight are cut and given back unsent; another node, or this one's next start, sends them.
+			await webhooks.close();
 			stopAuditRetention();
 			await hub.close();
 			// The node's users go offline now rather than when its heartbeat goes stale.

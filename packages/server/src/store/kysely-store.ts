@@ -317,6 +317,8 @@ export class KyselyStore implements Store {
 	}
 
 	async claimWebhookDeliveries(request: webhooks.ClaimRequest): Promise<webhooks.ClaimedWebhookDelivery[]> {
+		// An idle poll reads and stops: no write transaction (on SQLite, no fsync) when nothing is due.
+		if (!(await webhooks.hasDueWebhookDeliveries(this.db, request.now))) return [];
 		return await this.write((db) => webhooks.claimWebhookDeliveries(db, this.dialect, request));
 	}
 

@@ -281,6 +281,22 @@ export async function insertWebhookDeliveries(db: Kysely<Tables>, events: readon
 }
 
 /**
+ * Whether any delivery is due at `now`: one indexed read, so that an idle worker's poll writes nothing (on SQLite a
+ * claim is a transaction with an fsync).
+ */
+export async function hasDueWebhookDeliveries(db: Kysely<Tables>, now: number): Promise<boolean> {
+	const row = await db
+		.selectFrom("webhook_deliveries")
+		.select("id")
+		.where("status", "=", "pending")
+		.where("next_attempt_at", "<=", now)
+		.where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
+		.limit(1)
+		.executeTakeFirst();
+	return row !== undefined;
+}
+
+/**
  * Claims up to `limit` due deliveries for `nodeId` until `now + leaseMs`, with their webhook's URL and secret. On
  * PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED`, so nodes claiming at once each get
  * different rows; a row whose lease ran out (its node died mid-send) is due again.

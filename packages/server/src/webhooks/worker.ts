@@ -1,0 +1,306 @@
+import { randomBytes } from "node:crypto";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { type Clock, toUnixSeconds } from "../domain/clock.ts";
+import type { TokenCipher } from "../domain/token-cipher.ts";
+import type { Store } from "../store/store.ts";
+import type { ClaimedWebhookDelivery, WebhookAttemptOutcome } from "../store/webhooks.ts";
+import { signWebhookPayload } from "./signature.ts";
+import {
+	BlockedAddressError,
+	createGuardedLookup,
+	hostAddress,
+	isBlockedAddress,
+	type ResolveHost,
+	resolveWithSystem,
+} from "./url-guard.ts";
+import { openWebhookSecret } from "./webhooks.ts";
+
+/** The store methods the worker uses. */
+export type WebhookWorkerStore = Pick<
+	Store,
+	"claimWebhookDeliveries" | "settleWebhookDelivery" | "releaseWebhookDelivery"
+>;
+
+export interface WebhookWorkerOptions {
+	/** This node's id in the claims (`locked_by`); random by default. */
+	nodeId?: string;
+	/** LATCHKEY_WEBHOOK_ALLOW_PRIVATE: connect to loopback, link-local and private addresses too. Default false. */
+	allowPrivate?: boolean;
+	/** Opens secrets sealed under LATCHKEY_TOKEN_ENCRYPTION_KEY. */
+	cipher?: TokenCipher;
+	/** How host names are resolved (the system resolver by default); the answer is checked before connecting. */
+	resolveHost?: ResolveHost;
+	/** How often the worker looks for due deliveries besides wake(); 0 turns the timer off (tests call runOnce). */
+	pollIntervalMs?: number;
+	/** How long one POST may take, connection to last response header. */
+	timeoutMs?: number;
+	/** Deliveries in flight on this node at once, over all endpoints. */
+	maxConcurrency?: number;
+	/** Deliveries in flight to one webhook at once: a slow endpoint holds at most this many sockets. */
+	maxConcurrencyPerWebhook?: number;
+	/** How long a claim keeps other nodes off a delivery; far above what one wave of attempts takes. */
+	leaseMs?: number;
+	/** After this long since the event, a delivery still failing is marked failed instead of retried. */
+	maxRetryAgeMs?: number;
+	/** [0, 1): the backoff's jitter; tests pin it. */
+	random?: () => number;
+	/** A failed store call of the worker (it carries on at the next poll). */
+	onError?: (error: unknown) => void;
+}
+
+export interface WebhookWorker {
+	/**
+	 * Claims the deliveries due now (as many as the concurrency limits allow), sends them, and resolves with how many
+	 * it attempted once every one of those attempts is recorded.
+	 */
+	runOnce(): Promise<number>;
+	/** Looks for due deliveries soon (new outbox rows were committed). */
+	wake(): void;
+	/** Stops polling, cuts the requests in flight and gives their deliveries back unsent, then resolves. */
+	close(): Promise<void>;
+}
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+const DEFAULT_MAX_CONCURRENCY = 16;
+const DEFAULT_MAX_CONCURRENCY_PER_WEBHOOK = 4;
+/** 16 claimed rows of one webhook wait at most 4 waves of 10 s on this node; 2 minutes is far beyond that. */
+const DEFAULT_LEASE_MS = 120_000;
+/** Retries go on for 24 hours after the event. */
+export const DEFAULT_MAX_RETRY_AGE_MS = 24 * 60 * 60 * 1000;
+/** The first retry waits 5–10 s; each next one twice as long, up to 30–60 min. */
+const BASE_BACKOFF_MS = 10_000;
+const MAX_BACKOFF_MS = 60 * 60 * 1000;
+/** The most of a response body that is read (and thrown away) before the socket is closed. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * How long after its `attempts`-th failed attempt a delivery is tried again: exponential, with jitter so that the
+ * retries of an endpoint that was down do not all arrive in the same second. `random` in [0, 1).
+ */
+export function computeRetryDelayMs(attempts: number, random: number): number {
+	const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+	return Math.round(ceiling * (0.5 + random / 2));
+}
+
+/** A delivery cut short by close(): given back unsent rather than counted as an attempt. */
+class WorkerClosedError extends Error {}
+
+/**
+ * The delivery worker of one node: claims due rows of the outbox (store/webhooks.ts), POSTs each event, records the
+ * outcome. Nothing on a request's path waits for it: a request only inserts outbox rows, in its own transaction,
+ * and the worker finds them by wake() or at its next poll.
+ *
+ * @example
+ * const worker = startWebhookWorker(store, systemClock, { cipher });
+ * worker.wake();
+ * await worker.close();
+ */
+export function startWebhookWorker(
+	store: WebhookWorkerStore,
+	clock: Clock,
+	options: WebhookWorkerOptions = {},
+): WebhookWorker {
+	const nodeId = options.nodeId ?? `node_${randomBytes(8).toString("hex")}`;
+	const allowPrivate = options.allowPrivate ?? false;
+	const timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+	const maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+	const perWebhook = options.maxConcurrencyPerWebhook ?? DEFAULT_MAX_CONCURRENCY_PER_WEBHOOK;
+	const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+	const maxRetryAgeMs = options.maxRetryAgeMs ?? DEFAULT_MAX_RETRY_AGE_MS;
+	const random = options.random ?? Math.random;
+	const onError = options.onError ?? (() => {});
+	const lookup = createGuardedLookup(options.resolveHost ?? resolveWithSystem, { allowPrivate });
+
+	let closed = false;
+	/** Per webhook: deliveries sending now, and claimed ones waiting for one of its slots. */
+	const sending = new Map<string, number>();
+	const waiting = new Map<string, Array<{ delivery: ClaimedWebhookDelivery; done: () => void }>>();
+	/** Deliveries claimed by this node and not yet recorded or given back (sending or waiting). */
+	let held = 0;
+	const aborts = new Set<AbortController>();
+	/** Attempts in flight and give-backs under way: close() waits for them. */
+	const tasks = new Set<Promise<void>>();
+	let claiming: Promise<unknown> = Promise.resolve();
+	let wakeScheduled = false;
+
+	/** POSTs one delivery; its HTTP status, or a rejection for a refused address, a network error or a timeout. */
+	function post(delivery: ClaimedWebhookDelivery, secret: string, signal: AbortSignal): Promise<number> {
+		return new Promise<number>((resolve, reject) => {
+			const target = new URL(delivery.url);
+			// An address written in the URL is never looked up, so the lookup below would not see it: checked here.
+			const literal = hostAddress(target.hostname);
+			if (literal !== null && !allowPrivate && isBlockedAddress(literal)) {
+				reject(new BlockedAddressError(target.hostname));
+				return;
+			}
+			const body = delivery.event;
+			const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+			const req = send(target, {
+				method: "POST",
+				// No pooled sockets: each attempt connects (through the guarded lookup) and closes.
+				agent: false,
+				lookup,
+				signal,
+				headers: {
+					"content-type": "application/json",
+					"content-length": Buffer.byteLength(body),
+					"user-agent": "Latchkey-Webhooks/1",
+					"latchkey-webhook-id": delivery.id,
+					"latchkey-signature": signWebhookPayload(secret, toUnixSeconds(clock.now()), body),
+				},
+			});
+			const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+			req.once("response", (res: IncomingMessage) => {
+				clearTimeout(timer);
+				resolve(res.statusCode ?? 0);
+				// The answer is its status; the body is read and dropped, up to a bound, so the socket closes cleanly.
+				let read = 0;
+				res.on("data", (chunk: Buffer) => {
+					read += chunk.length;
+					if (read > MAX_RESPONSE_BYTES) res.destroy();
+				});
+				res.on("error", () => {});
+			});
+			req.once("error", (error) => {
+				clearTimeout(timer);
+				reject(error);
+			});
+			req.end(body);
+		});
+	}
+
+	async function attempt(delivery: ClaimedWebhookDelivery): Promise<void> {
+		const abort = new AbortController();
+		aborts.add(abort);
+		let code: number | null = null;
+		let ok = false;
+		try {
+			const secret = openWebhookSecret(delivery.secret, delivery.webhookId, options.cipher);
+			if (secret !== null) {
+				code = await post(delivery, secret, abort.signal);
+				ok = code >= 200 && code < 300;
+			}
+		} catch {
+			// A refused address, a network error or a timeout: a failed attempt without a status, retried.
+			if (closed) throw new WorkerClosedError();
+		} finally {
+			aborts.delete(abort);
+		}
+		const at = clock.now();
+		let outcome: WebhookAttemptOutcome;
+		if (ok) {
+			outcome = { status: "delivered", lastResponseCode: code, lastAttemptAt: at, nextAttemptAt: null };
+		} else {
+			const next = at + computeRetryDelayMs(delivery.attempts + 1, random());
+			outcome =
+				next > delivery.createdAt + maxRetryAgeMs
+					? { status: "failed", lastResponseCode: code, lastAttemptAt: at, nextAttemptAt: null }
+					: { status: "pending", lastResponseCode: code, lastAttemptAt: at, nextAttemptAt: next };
+		}
+		await store.settleWebhookDelivery(delivery.id, nodeId, outcome);
+	}
+
+	/** Starts a claimed delivery now if its webhook has a free slot, else queues it behind that webhook's others. */
+	function dispatch(delivery: ClaimedWebhookDelivery): Promise<void> {
+		const busy = sending.get(delivery.webhookId) ?? 0;
+		if (busy >= perWebhook) {
+			return new Promise<void>((resolve) => {
+				const queue = waiting.get(delivery.webhookId) ?? [];
+				queue.push({ delivery, done: resolve });
+				waiting.set(delivery.webhookId, queue);
+			});
+		}
+		sending.set(delivery.webhookId, busy + 1);
+		const run = attempt(delivery)
+			.catch(async (error: unknown) => {
+				if (error instanceof WorkerClosedError) await store.releaseWebhookDelivery(delivery.id, nodeId);
+				else throw error;
+			})
+			.catch(onError)
+			.finally(() => {
+				held--;
+				tasks.delete(run);
+				const left = (sending.get(delivery.webhookId) ?? 1) - 1;
+				if (left === 0) sending.delete(delivery.webhookId);
+				else sending.set(delivery.webhookId, left);
+				const queue = waiting.get(delivery.webhookId);
+				const next = queue?.shift();
+				if (queue?.length === 0) waiting.delete(delivery.webhookId);
+				if (next && closed) {
+					// Given back unsent: another node (or this one after a restart) sends it.
+					const release = store
+						.releaseWebhookDelivery(next.delivery.id, nodeId)
+						.catch(onError)
+						.finally(() => {
+							held--;
+							tasks.delete(release);
+							next.done();
+						});
+					tasks.add(release);
+				} else if (next) {
+					void dispatch(next.delivery).finally(next.done);
+				}
+				if (!closed) scheduleWake();
+			});
+		tasks.add(run);
+		return run;
+	}
+
+	/** One claim of as many due rows as there are free slots; the promise of their attempts. */
+	async function claimAndSend(): Promise<number> {
+		const previous = claiming;
+		let release: () => void = () => {};
+		claiming = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		await previous;
+		let claimed: ClaimedWebhookDelivery[];
+		try {
+			const free = maxConcurrency - held;
+			if (closed || free <= 0) return 0;
+			const saturated = [...sending.entries()]
+				.filter(([id, count]) => count + (waiting.get(id)?.length ?? 0) >= perWebhook)
+				.map(([id]) => id);
+			claimed = await store.claimWebhookDeliveries({
+				nodeId,
+				now: clock.now(),
+				leaseMs,
+				limit: free,
+				excludeWebhookIds: saturated,
+			});
+			held += claimed.length;
+		} finally {
+			release();
+		}
+		await Promise.all(claimed.map((delivery) => dispatch(delivery)));
+		return claimed.length;
+	}
+
+	function scheduleWake(): void {
+		if (wakeScheduled || closed) return;
+		wakeScheduled = true;
+		setImmediate(() => {
+			wakeScheduled = false;
+			if (closed) return;
+			claimAndSend().catch(onError);
+		});
+	}
+
+	const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+	const timer = pollIntervalMs > 0 ? setInterval(scheduleWake, pollIntervalMs) : null;
+	timer?.unref();
+
+	return {
+		runOnce: claimAndSend,
+		wake: scheduleWake,
+		async close(): Promise<void> {
+			closed = true;
+			if (timer) clearInterval(timer);
+			for (const abort of aborts) abort.abort();
+			await claiming;
+			while (tasks.size > 0) await Promise.allSettled([...tasks]);
+		},
+	};
+}
