@@ -232,6 +232,23 @@ describe.each(DIALECTS)("one-time secrets after POST → 303 → GET (%s)", (dia
 		expect(mintedOf(await (await browser.get(location)).text())).toMatch(/^lkat_/);
 	});
 
+	test("two tabs loading the landing page at once: exactly one shows the token", async () => {
+		const { browser, csrf, base } = await signedIn({ dialect });
+		const res = await browser.post(`${base}/users/superhero2/tokens`, { _csrf: csrf });
+		const location = res.headers.get("location") ?? "";
+		const pages = await Promise.all([browser.get(location), browser.get(location), browser.get(location)]);
+		const shown = await Promise.all(pages.map(async (page) => mintedOf(await page.text())));
+		expect(shown.filter((token) => token !== null)).toHaveLength(1);
+	});
+
+	test("signing out deletes the session's flashes", async () => {
+		const { browser, csrf, base } = await signedIn({ dialect });
+		await browser.post(`${base}/users/superhero2/tokens`, { _csrf: csrf });
+		expect(await h.store.db.selectFrom("dashboard_flashes").selectAll().execute()).toHaveLength(1);
+		expect((await browser.post("/dashboard/logout", { _csrf: csrf })).status).toBe(303);
+		expect(await h.store.db.selectFrom("dashboard_flashes").selectAll().execute()).toEqual([]);
+	});
+
 	test("a flash expires after five minutes unread", async () => {
 		const { browser, csrf, base } = await signedIn({ dialect });
 		const res = await browser.post(`${base}/keys`, { _csrf: csrf, name: "Late", scope: "authOnly" });
