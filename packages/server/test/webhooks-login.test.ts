@@ -1,0 +1,58 @@
+import pino from "pino";
+import { afterEach, expect, test } from "vitest";
+import { parsePublicEndpoint } from "../src/domain/me.ts";
+import { createWebApp } from "../src/web-app.ts";
+import { TOKEN_PATTERN } from "./helpers.ts";
+import { createDeliveryFixture, type DeliveryFixture, type Receiver, startReceiver } from "./webhooks-support.ts";
+
+// Issue 16: a slow or dead webhook endpoint never slows a login. The login only writes outbox rows in its own
+// transaction; the worker sends them beside it.
+
+let fixture: DeliveryFixture | null = null;
+let receiver: Receiver | null = null;
+afterEach(async () => {
+	await receiver?.close();
+	await fixture?.close();
+	receiver = null;
+	fixture = null;
+});
+
+test("a login answers while the webhook endpoint its event went to is still hanging", async () => {
+	fixture = await createDeliveryFixture();
+	receiver = await startReceiver(() => "hold");
+	const { id } = await fixture.createWebhook(receiver.url, ["token.created", "login.succeeded"]);
+	// The worker runs in the background, woken by each commit that queues a delivery.
+	fixture.startWorker();
+	const app = createWebApp({
+		...fixture.deps,
+		publicEndpoint: parsePublicEndpoint("https://chat.example.test"),
+		logger: pino({ level: "silent" }),
+	});
+	const appId = fixture.seed.app.id;
+	const call = (path: string, key: string, body: unknown): Promise<Response> =>
+		Promise.resolve(
+			app.request(path, {
+				method: "POST",
+				headers: { appid: appId, apikey: key, "content-type": "application/json" },
+				body: JSON.stringify(body),
+			}),
+		);
+	expect((await call("/v3/users", fixture.seed.restApiKey, { uid: "alice", name: "Alice" })).status).toBe(200);
+
+	const first = await call("/v3.0/users/alice/auth_tokens", fixture.seed.authKey, {});
+	expect(first.status).toBe(200);
+	// The first login's deliveries are at the endpoint, which does not answer.
+	await receiver.waitForRequests(1);
+	expect(receiver.requests.every((r) => !r.answered)).toBe(true);
+
+	const second = await call("/v3.0/users/alice/auth_tokens", fixture.seed.authKey, {});
+	const body = (await second.json()) as { data: { authToken: string; uid: string } };
+	expect(second.status).toBe(200);
+	expect(body.data.uid).toBe("alice");
+	expect(body.data.authToken).toMatch(TOKEN_PATTERN);
+	// Answered while every request to the endpoint is still open.
+	expect(receiver.requests.length).toBeGreaterThan(0);
+	expect(receiver.requests.every((r) => !r.answered)).toBe(true);
+	const types = (await fixture.deliveries(id)).map((d) => d.eventType).sort();
+	expect(types).toEqual(["login.succeeded", "login.succeeded", "token.created", "token.created"]);
+});
