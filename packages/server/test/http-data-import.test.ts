@@ -217,10 +217,11 @@ describe("POST /v3/data_import/users", () => {
 
 	test("60 requests a minute per app by default; over it 429 with Retry-After until the window ends", async () => {
 		const T0_MS = Date.UTC(2026, 11, 7, 9, 0, 0);
-		// rate-limiter-flexible reads Date.now(); only the date is faked.
+		const h = await harness({ rateLimits: new RateLimits({ dataImportPerMinute: 2 }) });
+		// rate-limiter-flexible reads Date.now(); only the date is faked, and only once the store is set up (the
+		// PostgreSQL test schema's set-up keeps real time).
 		vi.useFakeTimers({ toFake: ["Date"] });
 		vi.setSystemTime(T0_MS);
-		const h = await harness({ rateLimits: new RateLimits({ dataImportPerMinute: 2 }) });
 		const call = (uid: string) =>
 			h.call("POST", "/v3/data_import/users", { key: h.seed.restApiKey, body: { users: { [uid]: { name: uid } } } });
 		const first = await call("a1");
