@@ -10,6 +10,7 @@ import { SECURITY_HEADERS } from "./layout.ts";
 import { appsPages } from "./pages/apps.ts";
 import { authPages } from "./pages/auth.ts";
 import { keysPages } from "./pages/keys.ts";
+import { operatorsPages } from "./pages/operators.ts";
 import { securityPages } from "./pages/security.ts";
 import { userPages } from "./pages/user.ts";
 import { usersPages } from "./pages/users.ts";
@@ -69,6 +70,7 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 	dashboard.route("/", userPages(deps));
 	dashboard.route("/", keysPages(deps));
 	dashboard.route("/", securityPages(deps));
+	dashboard.route("/", operatorsPages(deps));
 	dashboard.all("*", (c) => {
 		// `/dashboard/apps/` means `/dashboard/apps`; the path is this origin's, so the redirect stays here.
 		if (c.req.method === "GET" && c.req.path.length > 1 && c.req.path.endsWith("/")) {

@@ -97,7 +97,8 @@ export function renderPage(view: PageView): Html {
 	<a class="brand" href="${BASE}/apps">Latchkey</a>
 	${
 		session
-			? html`<span class="who">${session.operator.email}</span>
+			? html`<a href="${BASE}/operators">Operators</a>
+	<span class="who">${session.operator.email}</span>
 	<form method="post" action="${BASE}/logout">${csrfField(session.csrfToken)}<button class="linkish" type="submit">Sign out</button></form>`
 			: ""
 	}

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { OperatorRecord, SignInCount } from "../store/store.ts";
+import type { OperatorRecord, OperatorSummary, SignInCount } from "../store/store.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
 import type { PasswordHasher } from "./operator-passwords.ts";
@@ -141,4 +141,62 @@ export async function signInOperator(
 	// against other accounts.
 	await deps.store.decrementSignInCounter(sourceKey);
 	return operator;
+}
+
+// ---- Issue 17: the console's Operators page ----
+
+/** Every operator, oldest first (no password hashes). */
+export async function listOperators(deps: DomainDeps): Promise<OperatorSummary[]> {
+	return await deps.store.listOperators();
+}
+
+/**
+ * Removes an operator; all their sessions end at once, on every node. False when there is no such operator.
+ * Throws ERR_BAD_REQUEST for the last operator: the console would have nobody left to run it.
+ *
+ * @example
+ * await removeOperator(deps, operatorId);
+ */
+export async function removeOperator(deps: DomainDeps, operatorId: string): Promise<boolean> {
+	const outcome = await deps.store.deleteOperator(operatorId);
+	if (outcome === "last") {
+		throw new LatchkeyError("ERR_BAD_REQUEST", "The last operator cannot be removed: invite another operator first.");
+	}
+	return outcome === "removed";
+}
+
+const changePasswordSchema = z.object({
+	currentPassword: z.string().max(MAX_PASSWORD_LENGTH),
+	newPassword: operatorCredentialsSchema.shape.password,
+});
+
+/**
+ * Changes the signed-in operator's password after checking the current one, through the sign-in throttle (so
+ * a stolen session cannot guess it freely). Every other session of the operator ends; this one stays. Throws
+ * ERR_BAD_REQUEST for a wrong current password or a bad new one, ERR_TOO_MANY_REQUESTS when throttled.
+ *
+ * @example
+ * await changeOperatorPassword(deps, hasher, session, { currentPassword, newPassword }, { source: "203.0.113.7" });
+ */
+export async function changeOperatorPassword(
+	deps: DomainDeps,
+	hasher: PasswordHasher,
+	session: { operator: OperatorRecord; session: { id: string } },
+	input: unknown,
+	options: { source?: string } = {},
+): Promise<void> {
+	const { currentPassword, newPassword } = parseInput(changePasswordSchema, input);
+	const verified = await signInOperator(deps, hasher, session.operator.email, currentPassword, options);
+	if (!verified || verified.id !== session.operator.id) {
+		throw new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
+			currentPassword: ["The current password is wrong."],
+		});
+	}
+	const passwordHash = await hasher.hash(newPassword);
+	await deps.store.updateOperatorPassword(session.operator.id, passwordHash, { keepSessionId: session.session.id });
+}
+
+/** Ends every session of the operator, this one included; how many ended. */
+export async function signOutEverywhere(deps: DomainDeps, operatorId: string): Promise<number> {
+	return await deps.store.deleteOperatorSessions(operatorId, {});
 }

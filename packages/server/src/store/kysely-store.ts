@@ -22,8 +22,12 @@ import type {
 	DeletedAppCounts,
 	IdentityProviderRecord,
 	IdentitySubjectLink,
+	OperatorInviteClaim,
+	OperatorInviteRecord,
 	OperatorRecord,
+	OperatorRemoval,
 	OperatorSessionRecord,
+	OperatorSummary,
 	Page,
 	PageRequest,
 	Session,
@@ -423,6 +427,60 @@ export class KyselyStore implements Store {
 
 	async deleteOperatorSession(id: string): Promise<void> {
 		await this.write((db) => operators.deleteOperatorSession(db, id));
+	}
+
+	// ---- Dashboard lifecycle (issue 17): the operator list, invites, removal, passwords ----
+
+	async listOperators(): Promise<OperatorSummary[]> {
+		return await operators.listOperators(this.db);
+	}
+
+	async insertOperatorInvite(invite: OperatorInviteRecord): Promise<void> {
+		await this.atomically((trx) => operators.insertOperatorInvite(trx, invite));
+	}
+
+	async getOperatorInvite(id: string): Promise<OperatorInviteRecord | null> {
+		return await operators.getOperatorInvite(this.db, id);
+	}
+
+	async listOperatorInvites(now: number): Promise<OperatorInviteRecord[]> {
+		return await operators.listOperatorInvites(this.db, now);
+	}
+
+	async deleteOperatorInvite(id: string): Promise<boolean> {
+		return await this.write((db) => operators.deleteOperatorInvite(db, id));
+	}
+
+	async claimOperatorInvite(
+		id: string,
+		secretHash: string,
+		now: number,
+		operator: OperatorRecord,
+		options: { name: string | null },
+	): Promise<OperatorInviteClaim> {
+		try {
+			await this.atomically((trx) => operators.claimOperatorInvite(trx, id, secretHash, now, operator, options));
+			return "created";
+		} catch (error) {
+			if (error instanceof operators.InviteClaimRefused) return error.outcome;
+			throw error;
+		}
+	}
+
+	async deleteOperator(id: string): Promise<OperatorRemoval> {
+		return await this.atomically((trx) => operators.deleteOperator(trx, this.dialect, id));
+	}
+
+	async updateOperatorPassword(
+		id: string,
+		passwordHash: string,
+		options: { keepSessionId?: string },
+	): Promise<boolean> {
+		return await this.atomically((trx) => operators.updateOperatorPassword(trx, id, passwordHash, options));
+	}
+
+	async deleteOperatorSessions(operatorId: string, options: { exceptSessionId?: string }): Promise<number> {
+		return await this.write((db) => operators.deleteOperatorSessions(db, operatorId, options));
 	}
 
 	async insertDashboardFlash(flash: DashboardFlashRecord): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import type { DialectName } from "./dialects.ts";
 import {
 	operatorFromRow,
 	operatorSessionFromRow,
@@ -8,8 +9,18 @@ import {
 	setupTokenToRow,
 	toNumber,
 } from "./rows.ts";
-import type { DashboardFlashRecord, OperatorRecord, OperatorSessionRecord, SetupTokenRecord, SignInCount } from "./store.ts";
-import type { Tables } from "./tables.ts";
+import type {
+	DashboardFlashRecord,
+	OperatorInviteClaim,
+	OperatorInviteRecord,
+	OperatorRecord,
+	OperatorRemoval,
+	OperatorSessionRecord,
+	OperatorSummary,
+	SetupTokenRecord,
+	SignInCount,
+} from "./store.ts";
+import type { OperatorInvitesTable, Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
 
 // The dashboard's storage (issue 8): operators, their sessions, the one-time setup links, login failures.
@@ -116,6 +127,7 @@ export async function getOperatorSession(
 			"operators.password_hash",
 			"operators.setup_claim",
 			"operators.created_at",
+			"operators.name",
 		])
 		.where("operator_sessions.id", "=", id)
 		.executeTakeFirst();
@@ -223,4 +235,157 @@ export async function decrementSignInCounter(db: Kysely<Tables>, key: string): P
 
 export async function deleteSignInCounter(db: Kysely<Tables>, key: string): Promise<void> {
 	await db.deleteFrom("sign_in_counters").where("key", "=", key).execute();
+}
+
+// ---- Issue 17: the operator list, invites, removal, password changes ----
+
+/** Thrown by claimOperatorInvite to roll the caller's transaction back. */
+export class InviteClaimRefused extends Error {
+	constructor(readonly outcome: Exclude<OperatorInviteClaim, "created">) {
+		super(outcome);
+	}
+}
+
+// Removals take this PostgreSQL advisory lock, so two at once cannot each see the other's operator and
+// leave none. SQLite has one writer at a time already.
+const OPERATORS_LOCK_KEY = 7_340_118;
+
+function inviteFromRow(row: Selectable<OperatorInvitesTable>): OperatorInviteRecord {
+	return {
+		id: row.id,
+		secretHash: row.secret_hash,
+		email: row.email,
+		emailLower: row.email_lower,
+		invitedBy: row.invited_by,
+		createdAt: toNumber(row.created_at),
+		expiresAt: toNumber(row.expires_at),
+	};
+}
+
+export async function listOperators(db: Kysely<Tables>): Promise<OperatorSummary[]> {
+	const rows = await db
+		.selectFrom("operators")
+		.select(["id", "email", "name", "created_at"])
+		.orderBy("created_at")
+		.orderBy("id")
+		.execute();
+	return rows.map((row) => ({
+		id: row.id,
+		email: row.email,
+		name: row.name ?? null,
+		createdAt: toNumber(row.created_at),
+	}));
+}
+
+/** Stores an invite and deletes the expired ones, atomically inside the caller's transaction. */
+export async function insertOperatorInvite(trx: Transaction<Tables>, invite: OperatorInviteRecord): Promise<void> {
+	await trx.deleteFrom("operator_invites").where("expires_at", "<=", invite.createdAt).execute();
+	await trx
+		.insertInto("operator_invites")
+		.values({
+			id: invite.id,
+			secret_hash: invite.secretHash,
+			email: invite.email,
+			email_lower: invite.emailLower,
+			invited_by: invite.invitedBy,
+			created_at: invite.createdAt,
+			expires_at: invite.expiresAt,
+		})
+		.execute();
+}
+
+export async function getOperatorInvite(db: Kysely<Tables>, id: string): Promise<OperatorInviteRecord | null> {
+	if (holdsNul(id)) return null;
+	const row = await db.selectFrom("operator_invites").selectAll().where("id", "=", id).executeTakeFirst();
+	return row ? inviteFromRow(row) : null;
+}
+
+export async function listOperatorInvites(db: Kysely<Tables>, now: number): Promise<OperatorInviteRecord[]> {
+	const rows = await db
+		.selectFrom("operator_invites")
+		.selectAll()
+		.where("expires_at", ">", now)
+		.orderBy("created_at", "desc")
+		.orderBy("id")
+		.execute();
+	return rows.map(inviteFromRow);
+}
+
+export async function deleteOperatorInvite(db: Kysely<Tables>, id: string): Promise<boolean> {
+	if (holdsNul(id)) return false;
+	const result = await db.deleteFrom("operator_invites").where("id", "=", id).executeTakeFirst();
+	return result.numDeletedRows > 0n;
+}
+
+/**
+ * Inside the caller's transaction: takes the live invite and creates the operator. Throws InviteClaimRefused
+ * (so the caller rolls back and the invite survives) when the invite is gone or the email is taken.
+ */
+export async function claimOperatorInvite(
+	trx: Transaction<Tables>,
+	id: string,
+	secretHash: string,
+	now: number,
+	operator: OperatorRecord,
+	options: { name: string | null },
+): Promise<void> {
+	// DELETE … RETURNING: of two racers with the same link, only one gets the row back.
+	const taken = await trx
+		.deleteFrom("operator_invites")
+		.where("id", "=", id)
+		.where("expires_at", ">", now)
+		.returning(["secret_hash"])
+		.executeTakeFirst();
+	if (!taken || taken.secret_hash !== secretHash) throw new InviteClaimRefused("invalid");
+	const inserted = await trx
+		.insertInto("operators")
+		.values({ ...operatorToRow(operator, null), name: options.name })
+		.onConflict((oc) => oc.column("email_lower").doNothing())
+		.executeTakeFirst();
+	if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) throw new InviteClaimRefused("emailTaken");
+}
+
+/** Inside the caller's transaction: deletes the operator and their sessions unless none would be left. */
+export async function deleteOperator(
+	trx: Transaction<Tables>,
+	dialect: DialectName,
+	id: string,
+): Promise<OperatorRemoval> {
+	if (holdsNul(id)) return "notFound";
+	if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${OPERATORS_LOCK_KEY})`.execute(trx);
+	const rows = await trx.selectFrom("operators").select("id").execute();
+	if (!rows.some((row) => row.id === id)) return "notFound";
+	if (rows.length <= 1) return "last";
+	await trx.deleteFrom("operator_sessions").where("operator_id", "=", id).execute();
+	await trx.deleteFrom("operators").where("id", "=", id).execute();
+	return "removed";
+}
+
+export async function updateOperatorPassword(
+	trx: Transaction<Tables>,
+	id: string,
+	passwordHash: string,
+	options: { keepSessionId?: string },
+): Promise<boolean> {
+	if (holdsNul(id)) return false;
+	const result = await trx
+		.updateTable("operators")
+		.set({ password_hash: passwordHash })
+		.where("id", "=", id)
+		.executeTakeFirst();
+	if (result.numUpdatedRows === 0n) return false;
+	await deleteOperatorSessions(trx, id, { exceptSessionId: options.keepSessionId });
+	return true;
+}
+
+export async function deleteOperatorSessions(
+	db: Kysely<Tables>,
+	operatorId: string,
+	options: { exceptSessionId?: string | undefined },
+): Promise<number> {
+	if (holdsNul(operatorId)) return 0;
+	let query = db.deleteFrom("operator_sessions").where("operator_id", "=", operatorId);
+	if (options.exceptSessionId !== undefined) query = query.where("id", "<>", options.exceptSessionId);
+	const result = await query.executeTakeFirst();
+	return Number(result.numDeletedRows);
 }

@@ -219,6 +219,33 @@ export interface SetupTokenRecord {
 	expiresAt: number;
 }
 
+/** An operator as the console's Operators page lists them (issue 17): no password hash. */
+export interface OperatorSummary {
+	id: string;
+	email: string;
+	/** Given when accepting an invite; null for operators made by the setup link or the CLI. */
+	name: string | null;
+	createdAt: number;
+}
+
+/** A one-time invite to become an operator (issue 17); only a hash of its link's secret is kept. */
+export interface OperatorInviteRecord {
+	id: string;
+	secretHash: string;
+	email: string;
+	emailLower: string;
+	/** The inviting operator's email. */
+	invitedBy: string;
+	createdAt: number;
+	expiresAt: number;
+}
+
+/** What claimOperatorInvite did: `invalid` for an unknown, used or expired invite; `emailTaken` keeps the invite. */
+export type OperatorInviteClaim = "created" | "invalid" | "emailTaken";
+
+/** What deleteOperator did: `last` (nothing deleted) when it is the only operator left. */
+export type OperatorRemoval = "removed" | "last" | "notFound";
+
 /** A dashboard flash (issue 17): a one-time secret for one operator session, sealed by the dashboard. */
 export interface DashboardFlashRecord {
 	id: string;
@@ -383,6 +410,39 @@ export interface Store extends AuditStore {
 	getOperatorSession(id: string): Promise<{ session: OperatorSessionRecord; operator: OperatorRecord } | null>;
 	touchOperatorSession(id: string, lastSeenAt: number): Promise<void>;
 	deleteOperatorSession(id: string): Promise<void>;
+
+	// ---- Dashboard lifecycle (issue 17): the operator list, invites, removal, passwords ----
+
+	/** Every operator, oldest first. */
+	listOperators(): Promise<OperatorSummary[]>;
+	/** Stores an invite and deletes the expired ones. */
+	insertOperatorInvite(invite: OperatorInviteRecord): Promise<void>;
+	getOperatorInvite(id: string): Promise<OperatorInviteRecord | null>;
+	/** Invites not expired at `now`, newest first. */
+	listOperatorInvites(now: number): Promise<OperatorInviteRecord[]>;
+	/** False when there was no such invite. */
+	deleteOperatorInvite(id: string): Promise<boolean>;
+	/**
+	 * In one transaction: deletes the live invite `id` whose secret hashes to `secretHash` and creates
+	 * `operator` (named `options.name`). Of several racers exactly one gets `created`; when the email is
+	 * taken by then, nothing changes and the invite stays.
+	 */
+	claimOperatorInvite(
+		id: string,
+		secretHash: string,
+		now: number,
+		operator: OperatorRecord,
+		options: { name: string | null },
+	): Promise<OperatorInviteClaim>;
+	/**
+	 * Deletes an operator and all their sessions, unless it is the last operator: two removals at the same
+	 * moment cannot leave none.
+	 */
+	deleteOperator(id: string): Promise<OperatorRemoval>;
+	/** Sets a new password hash and deletes the operator's sessions except `keepSessionId`, together. */
+	updateOperatorPassword(id: string, passwordHash: string, options: { keepSessionId?: string }): Promise<boolean>;
+	/** Deletes every session of the operator (all but `exceptSessionId` when given); how many went. */
+	deleteOperatorSessions(operatorId: string, options: { exceptSessionId?: string }): Promise<number>;
 	/** Stores a dashboard flash and deletes the expired ones (issue 17). */
 	insertDashboardFlash(flash: DashboardFlashRecord): Promise<void>;
 	/**

@@ -73,6 +73,8 @@ export interface OperatorsTable {
 	password_hash: string;
 	setup_claim: number | null;
 	created_at: Int;
+	/** The name an invited operator gave (migration 0014); optional so older row mappers still type. */
+	name?: string | null;
 }
 
 export interface OperatorSessionsTable {
@@ -95,6 +97,17 @@ export interface DashboardFlashesTable {
 	id: string;
 	session_id: string;
 	sealed: string;
+	created_at: Int;
+	expires_at: Int;
+}
+
+/** A one-time invite to become an operator (issue 17, migration 0014). */
+export interface OperatorInvitesTable {
+	id: string;
+	secret_hash: string;
+	email: string;
+	email_lower: string;
+	invited_by: string;
 	created_at: Int;
 	expires_at: Int;
 }
@@ -210,6 +223,7 @@ export interface Tables {
 	operators: OperatorsTable;
 	operator_sessions: OperatorSessionsTable;
 	setup_tokens: SetupTokensTable;
+	operator_invites: OperatorInvitesTable;
 	dashboard_flashes: DashboardFlashesTable;
 	sign_in_counters: SignInCountersTable;
 	presence_nodes: PresenceNodesTable;

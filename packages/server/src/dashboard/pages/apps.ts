@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
-import { type CreatedApp, createApp, listApps, REGIONS } from "../../domain/apps.ts";
-import { getAppOverview } from "../../domain/operator-overview.ts";
+import { type CreatedApp, createApp, deleteApp, getApp, listApps, REGIONS, renameApp } from "../../domain/apps.ts";
+import { type AppOverview, getAppOverview } from "../../domain/operator-overview.ts";
 import type { AppRecord } from "../../store/store.ts";
 import type { AppDeps } from "../../web/deps.ts";
+import { type ConfirmRequest, confirmationResponse, confirmForm } from "../confirm.ts";
 import { type ShownError, showError } from "../errors.ts";
 import {
 	appPath,
@@ -21,9 +22,43 @@ import {
 	renderPage,
 } from "../layout.ts";
 import { noticeFor } from "../notices.ts";
+import { renderQuickStart } from "../quick-start.ts";
 import { type DashboardContext, type DashboardEnv, readForm } from "../session.ts";
 
 const APPS_PER_PAGE = 20;
+
+/** This file's one-line confirmations after a redirect (fixed sentences, as in notices.ts). */
+const APP_NOTICES: Readonly<Record<string, string>> = {
+	"app-renamed": "The app was renamed. Its App ID, keys and users stay the same.",
+	"app-deleted": "The app was deleted with all its users, auth tokens and API keys; its sockets were closed.",
+};
+
+function appNoticeFor(code: string | undefined): string | null {
+	return noticeFor(code) ?? (code ? (APP_NOTICES[code] ?? null) : null);
+}
+
+/**
+ * The app's delete confirmation, built from the current counts so the sentence the operator confirms is what
+ * happens. The name must be typed: deleting an app cannot be undone.
+ */
+function deleteAppRequest(overview: AppOverview, live: string): ConfirmRequest {
+	const { app } = overview;
+	const sockets = live === "—" ? "its live sockets close" : `its ${live} live sockets close`;
+	return {
+		action: appPath(app.id, "/delete"),
+		label: "Delete app",
+		message: `Delete the app ${app.name} (${app.id}) with its ${overview.userCount} users, ${overview.authTokenCount} auth tokens and ${overview.apiKeyCount} API keys; ${sockets}. This cannot be undone.`,
+		cancelHref: appPath(app.id),
+		typedName: app.name,
+		page: {
+			crumbs: [
+				{ label: "Apps", href: `${BASE}/apps` },
+				{ label: app.name, href: appPath(app.id) },
+			],
+			app: { record: app, current: "overview" },
+		},
+	};
+}
 
 function renderCreateAppForm(c: DashboardContext, form: Record<string, string>, error: ShownError | null): Html {
 	const fields = error?.fields ?? {};
@@ -73,7 +108,7 @@ async function renderAppsPage(
 	return renderPage({
 		title: "Apps",
 		session: c.get("operatorSession"),
-		notice: noticeFor(c.req.query("notice")),
+		notice: appNoticeFor(c.req.query("notice")),
 		body: html`${options.created ? renderCreated(options.created) : ""}
 	${
 		all.length === 0
@@ -103,6 +138,73 @@ export async function liveSockets(deps: AppDeps, appId: string, uid?: string): P
 	return count ? String(await count(appId, uid)) : "—";
 }
 
+interface OverviewExtras {
+	renameForm?: { name: string; error: ShownError };
+}
+
+/** The console's public origin: the configured public URL, else this request's own. */
+function publicURLOf(deps: AppDeps, c: DashboardContext): string {
+	return (deps.dashboard?.publicURL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+}
+
+function renderRenameForm(c: DashboardContext, app: AppRecord, form: OverviewExtras["renameForm"]): Html {
+	const fields = form?.error.fields ?? {};
+	return html`<form method="post" action="${appPath(app.id, "/rename")}">
+		${csrfField(c.get("operatorSession").csrfToken)}
+		${errorSummary(form?.error.message ?? null, fields)}
+		<label for="app-name">Name <span class="hint">The App ID, keys and users stay the same.</span></label>
+		<input id="app-name" name="name" type="text" required maxlength="100" value="${form?.name ?? app.name}"${invalidAttributes(fields, "name")}>
+		${fieldError(fields, "name")}
+		<div class="actions"><button type="submit" class="secondary">Rename app</button></div>
+	</form>`;
+}
+
+function renderRecentEvents(): Html {
+	return html`<section class="card" aria-labelledby="events">
+	<h2 id="events">Recent auth events</h2>
+	<p class="muted">Not shown here yet. A user's page shows when each of their tokens was created and last used.</p>
+</section>`;
+}
+
+async function renderOverview(
+	deps: AppDeps,
+	c: DashboardContext,
+	appId: string,
+	extras: OverviewExtras = {},
+): Promise<Html> {
+	const overview = await getAppOverview(deps, appId);
+	const { app } = overview;
+	const live = await liveSockets(deps, app.id);
+	const session = c.get("operatorSession");
+	return renderPage({
+		title: app.name,
+		session,
+		crumbs: [{ label: "Apps", href: `${BASE}/apps` }, { label: app.name }],
+		app: { record: app, current: "overview" },
+		notice: appNoticeFor(c.req.query("notice")),
+		body: html`<div class="stats">
+	<a class="stat" href="${appPath(app.id, "/users")}"><span class="n">${overview.userCount}</span><span class="l">Users</span></a>
+	<div class="stat"><span class="n">${overview.authTokenCount}</span><span class="l">Auth tokens</span></div>
+	<a class="stat" href="${appPath(app.id, "/keys")}"><span class="n">${overview.apiKeyCount}</span><span class="l">API keys</span></a>
+	<div class="stat"><span class="n">${live}</span><span class="l">Live sockets${live === "—" ? html` <span class="hint">(not reported by this server)</span>` : ""}</span></div>
+</div>
+${renderQuickStart({ app, publicURL: publicURLOf(deps, c), authKey: overview.authKey, csrfToken: session.csrfToken })}
+${renderRecentEvents()}
+<section class="card" aria-labelledby="security-link">
+	<h2 id="security-link">Security</h2>
+	<p>Token timeouts, Auth Key login, production mode and token storage: <a href="${appPath(app.id, "/security")}">security settings</a>.</p>
+</section>
+<section class="card" aria-labelledby="settings">
+	<h2 id="settings">App settings</h2>
+	<dl class="kv"><dt>Created</dt><dd>${formatTime(app.createdAt)}</dd></dl>
+	${renderRenameForm(c, app, extras.renameForm)}
+	<h3 id="danger">Delete this app</h3>
+	<p>Deletes every user, auth token and API key of the app and closes its sockets. This cannot be undone.</p>
+	${confirmForm(c, deleteAppRequest(overview, live))}
+</section>`,
+	});
+}
+
 /** Apps: the list, creating one, and an app's overview. */
 export function appsPages(deps: AppDeps): Hono<DashboardEnv> {
 	const router = new Hono<DashboardEnv>();
@@ -127,35 +229,32 @@ export function appsPages(deps: AppDeps): Hono<DashboardEnv> {
 		}
 	});
 
-	router.get("/apps/:appId", async (c) => {
+	router.get("/apps/:appId", async (c) => c.html(await renderOverview(deps, c, c.req.param("appId"))));
+
+	router.post("/apps/:appId/rename", async (c) => {
+		const app = await getApp(deps, c.req.param("appId"));
+		const form = await readForm(c);
+		try {
+			await renameApp(deps, app.id, { name: form.name ?? "" });
+			return c.redirect(appPath(app.id, "?notice=app-renamed"), 303);
+		} catch (error) {
+			const shown = showError(error);
+			if (!shown) throw error;
+			return c.html(
+				await renderOverview(deps, c, app.id, { renameForm: { name: form.name ?? "", error: shown } }),
+				shown.status,
+			);
+		}
+	});
+
+	router.post("/apps/:appId/delete", async (c) => {
 		const overview = await getAppOverview(deps, c.req.param("appId"));
-		const { app } = overview;
-		const live = await liveSockets(deps, app.id);
-		return c.html(
-			renderPage({
-				title: app.name,
-				session: c.get("operatorSession"),
-				crumbs: [{ label: "Apps", href: `${BASE}/apps` }, { label: app.name }],
-				app: { record: app, current: "overview" },
-				body: html`<section class="card" aria-label="App details">
-	<dl class="kv">
-		<dt>App ID</dt><dd>${copyable("app-id", app.id)}</dd>
-		<dt>Region</dt><dd>${copyable("app-region", app.region)}</dd>
-		<dt>Created</dt><dd>${formatTime(app.createdAt)}</dd>
-	</dl>
-</section>
-<div class="stats">
-	<a class="stat" href="${appPath(app.id, "/users")}"><span class="n">${overview.userCount}</span><span class="l">Users</span></a>
-	<div class="stat"><span class="n">${overview.authTokenCount}</span><span class="l">Auth tokens</span></div>
-	<a class="stat" href="${appPath(app.id, "/keys")}"><span class="n">${overview.apiKeyCount}</span><span class="l">API keys</span></a>
-	<div class="stat"><span class="n">${live}</span><span class="l">Live sockets${live === "—" ? html` <span class="hint">(not reported by this server)</span>` : ""}</span></div>
-</div>
-<section class="card" aria-labelledby="events">
-	<h2 id="events">Recent auth events</h2>
-	<p class="muted">Not shown yet: Latchkey does not keep an audit log of sign-ins and revocations. Until it does, see a user's page for their tokens and when each was last used.</p>
-</section>`,
-			}),
-		);
+		const request = deleteAppRequest(overview, await liveSockets(deps, overview.app.id));
+		// Nothing happens without confirm=1 and the app's exact name typed (the dialog, or the no-JS confirm page).
+		const pending = await confirmationResponse(c, await readForm(c), request);
+		if (pending) return pending;
+		await deleteApp(deps, overview.app.id);
+		return c.redirect(`${BASE}/apps?notice=app-deleted`, 303);
 	});
 
 	return router;

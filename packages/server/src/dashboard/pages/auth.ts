@@ -5,7 +5,13 @@ import { html } from "hono/html";
 import { LatchkeyError } from "../../domain/errors.ts";
 import { argon2PasswordHasher, type PasswordHasher } from "../../domain/operator-passwords.ts";
 import { createOperatorSession, deleteOperatorSession } from "../../domain/operator-sessions.ts";
-import { completeSetup, isSetupPending, isSetupTokenUsable } from "../../domain/operator-setup.ts";
+import {
+	acceptOperatorInvite,
+	completeSetup,
+	findUsableInvite,
+	isSetupPending,
+	isSetupTokenUsable,
+} from "../../domain/operator-setup.ts";
 import { MIN_PASSWORD_LENGTH, signInOperator } from "../../domain/operators.ts";
 import type { AppDeps } from "../../web/deps.ts";
 import {
@@ -120,6 +126,51 @@ function renderSetupGone(): Html {
 	});
 }
 
+interface InviteForm {
+	token: string;
+	email: string;
+	name: string;
+	message: string | null;
+	fields: FieldErrors;
+}
+
+function renderInvite(form: InviteForm): Html {
+	return renderPage({
+		title: "Join this Latchkey console",
+		narrow: true,
+		body: html`<div class="card">
+	<p>You were invited to run this Latchkey console as <strong>${form.email}</strong>. Choose your name and a password; this link stops working once used.</p>
+	${errorSummary(form.message, form.fields)}
+	<form method="post" action="${BASE}/invite">
+		<input type="hidden" name="token" value="${form.token}">
+		<label for="email">Email</label>
+		<input id="email" name="email" type="email" autocomplete="username" value="${form.email}" readonly>
+		<label for="name">Your name</label>
+		<input id="name" name="name" type="text" autocomplete="name" required maxlength="100" value="${form.name}"${invalidAttributes(form.fields, "name")}>
+		${fieldError(form.fields, "name")}
+		<label for="password">Password <span class="hint">At least ${MIN_PASSWORD_LENGTH} characters.</span></label>
+		<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}"${invalidAttributes(form.fields, "password")}>
+		${fieldError(form.fields, "password")}
+		<label for="confirm">Repeat the password</label>
+		<input id="confirm" name="confirm" type="password" autocomplete="new-password" required${invalidAttributes(form.fields, "confirm")}>
+		${fieldError(form.fields, "confirm")}
+		<div class="actions"><button type="submit">Create my account and sign in</button></div>
+	</form>
+</div>`,
+	});
+}
+
+function renderInviteGone(): Html {
+	return renderPage({
+		title: "Invite link not valid",
+		narrow: true,
+		body: html`<div class="card">
+	<p>This invite link has already been used, was withdrawn, or has expired.</p>
+	<p>If you already have an account, <a href="${BASE}/login">sign in</a>. Otherwise ask an operator for a new invite.</p>
+</div>`,
+	});
+}
+
 function passwordHasher(deps: AppDeps): PasswordHasher {
 	return deps.dashboard?.passwordHasher ?? argon2PasswordHasher;
 }
@@ -198,6 +249,43 @@ export function authPages(deps: AppDeps): Hono<DashboardEnv> {
 			if (error instanceof LatchkeyError && error.code === "ERR_BAD_REQUEST") {
 				const fields = error.details as FieldErrors;
 				return c.html(renderSetup({ token, email, message: error.message, fields }), 400);
+			}
+			throw error;
+		}
+	});
+
+	router.get("/invite", async (c) => {
+		const token = c.req.query("token") ?? "";
+		const invite = await findUsableInvite(deps, token);
+		if (!invite) return c.html(renderInviteGone(), 410);
+		return c.html(renderInvite({ token, email: invite.email, name: "", message: null, fields: {} }));
+	});
+
+	// Like the setup form, the invite form carries its own secret (the token), which a page on another site
+	// does not have; hono/csrf's origin check applies as well.
+	router.post("/invite", async (c) => {
+		const form = await readForm(c);
+		const token = form.token ?? "";
+		const invite = await findUsableInvite(deps, token);
+		if (!invite) return c.html(renderInviteGone(), 410);
+		const view = { token, email: invite.email, name: (form.name ?? "").slice(0, 200) };
+		if ((form.password ?? "") !== (form.confirm ?? "")) {
+			const fields = { confirm: ["The two passwords are not the same."] };
+			return c.html(renderInvite({ ...view, message: "Check the form.", fields }), 400);
+		}
+		try {
+			const operator = await acceptOperatorInvite(deps, hasher, token, {
+				name: form.name ?? "",
+				password: form.password ?? "",
+			});
+			if (!operator) return c.html(renderInviteGone(), 410);
+			const { cookieValue } = await createOperatorSession(deps, operator);
+			setSessionCookie(deps, c, cookieValue);
+			return c.redirect(`${BASE}/apps?notice=welcome`, 303);
+		} catch (error) {
+			if (error instanceof LatchkeyError && error.code === "ERR_BAD_REQUEST") {
+				const fields = error.details as FieldErrors;
+				return c.html(renderInvite({ ...view, message: error.message, fields }), 400);
 			}
 			throw error;
 		}
