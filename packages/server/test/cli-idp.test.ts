@@ -19,10 +19,14 @@ beforeEach(() => {
 });
 
 async function cli(...argv: string[]): Promise<Run> {
+	return await cliWith({}, ...argv);
+}
+
+async function cliWith(env: Record<string, string>, ...argv: string[]): Promise<Run> {
 	const out: string[] = [];
 	const err: string[] = [];
 	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir },
+		env: { LATCHKEY_DATA_DIR: dataDir, ...env },
 		cwd: dataDir,
 		stdout: (line) => out.push(line),
 		stderr: (line) => err.push(line),
@@ -115,5 +119,16 @@ describe("latchkey idp", () => {
 		const missing = await cli("idp", "add", "--issuer", "x", "--jwks-file", "nope.json", "--audience", "a");
 		expect(missing.code).toBe(2);
 		expect(missing.stderr).toContain("--jwks-file nope.json");
+	});
+
+	test("an http key set URL on loopback needs LATCHKEY_IDP_ALLOW_HTTP", async () => {
+		await cliJSON("apps", "create", "--name", "Demo");
+		const args = ["idp", "add", "--issuer", "http://127.0.0.1:9/", "--jwks-uri", "http://127.0.0.1:9/jwks.json"];
+		const refused = await cli(...args, "--audience", "a");
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toContain("The jwksUri must be an https URL.");
+		const allowed = await cliWith({ LATCHKEY_IDP_ALLOW_HTTP: "1" }, ...args, "--audience", "a", "--json");
+		expect(allowed.code).toBe(0);
+		expect((JSON.parse(allowed.stdout) as { jwksUri: string }).jwksUri).toBe("http://127.0.0.1:9/jwks.json");
 	});
 });

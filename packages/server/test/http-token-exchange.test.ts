@@ -367,6 +367,30 @@ describe("createUsers and uid mapping", () => {
 		);
 	});
 
+	test("two subjects racing for one uid: exactly one signs in, the other is refused with reason claim", async () => {
+		await addProvider({ uidMapping: "sanitize" });
+		const [first, second] = await Promise.all([
+			exchange({ token: await issuer.sign(claims({ sub: "race|x" })) }),
+			exchange({ token: await issuer.sign(claims({ sub: "race!x" })) }),
+		]);
+		expect([first.status, second.status].sort()).toEqual([200, 401]);
+		const refused = first.status === 401 ? first : second;
+		await expectRefused(refused, "claim", MESSAGES.otherSubject);
+		expect(h.eventsOf("user.created")).toHaveLength(1);
+	});
+
+	test("a deactivated user is refused with 404, as with every login", async () => {
+		await addProvider();
+		expect((await exchange({ token: await issuer.sign(claims()) })).status).toBe(200);
+		await h.call("DELETE", "/v3/users/alice", { key: h.seed.restApiKey, body: {} });
+		await expectError(
+			await exchange({ token: await issuer.sign(claims()) }),
+			404,
+			"ERR_UID_NOT_FOUND",
+			"The UID alice does not exist, please make sure you have created a user with UID alice.",
+		);
+	});
+
 	test("a subject keeps its uid when the provider's mapping changes later", async () => {
 		const id = await addProvider({ uidMapping: "sanitize" });
 		await exchange({ token: await issuer.sign(claims({ sub: "auth0|erin" })) });
