@@ -436,3 +436,26 @@ describe("the signing secret at rest", () => {
 		expect(row.secret).toBe(secret);
 	});
 });
+
+describe("an app's deletion", () => {
+	test("takes its webhooks and their deliveries with it, and leaves another app's", async () => {
+		const mine = await createWebhook({ url: "https://hooks.example.com/mine", events: ["*"] });
+		const other = await createOtherApp(h);
+		const res = await h.call("POST", "/v3/webhooks", {
+			key: other.restApiKey,
+			headers: { appid: other.app.id },
+			body: { url: "https://hooks.example.com/theirs", events: ["*"] },
+		});
+		const theirs = ((await readJSON(res)) as { data: CreatedWebhook }).data;
+		await insertWebhookDeliveries(h.store.db, [
+			{ type: "user.created", appId: h.seed.app.id, createdAt: h.clock.now(), json: '{"id":"evt_a"}' },
+			{ type: "user.created", appId: other.app.id, createdAt: h.clock.now(), json: '{"id":"evt_b"}' },
+		]);
+		expect(await h.store.deleteApp(h.seed.app.id)).not.toBeNull();
+		const webhooks = await h.store.db.selectFrom("webhooks").select("id").execute();
+		const deliveries = await h.store.db.selectFrom("webhook_deliveries").select("webhook_id").execute();
+		expect(webhooks.map((row) => row.id)).toEqual([theirs.id]);
+		expect(deliveries.map((row) => row.webhook_id)).toEqual([theirs.id]);
+		expect(await h.store.getWebhook(h.seed.app.id, mine.id)).toBeNull();
+	});
+});

@@ -32,8 +32,8 @@ export interface Receiver {
 	requests: ReceivedRequest[];
 	/** The most requests that were open (arrived, not answered) at once. */
 	maxOpen(): number;
-	/** Resolves once `count` requests have arrived in all. */
-	waitForRequests(count: number): Promise<void>;
+	/** Resolves once `count` requests have arrived in all (rejects after `ms`, WAIT_MS by default). */
+	waitForRequests(count: number, ms?: number): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -41,7 +41,10 @@ export interface Receiver {
  * A webhook endpoint on 127.0.0.1. `answer` gives each request's status (by arrival index), or "hold" to leave it
  * open until the test calls `respond`.
  */
-export async function startReceiver(answer: (index: number) => number | "hold"): Promise<Receiver> {
+export async function startReceiver(
+	answer: (index: number) => number | "hold",
+	options: { port?: number } = {},
+): Promise<Receiver> {
 	const requests: ReceivedRequest[] = [];
 	const waiters: Array<{ count: number; resolve: () => void }> = [];
 	let maxOpen = 0;
@@ -72,17 +75,18 @@ export async function startReceiver(answer: (index: number) => number | "hold"):
 			}
 		});
 	});
-	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}/hook`,
 		requests,
 		maxOpen: () => maxOpen,
-		waitForRequests(count) {
+		waitForRequests(count, ms) {
 			if (requests.length >= count) return Promise.resolve();
 			return within(
 				new Promise<void>((resolve) => waiters.push({ count, resolve })),
 				`${count} webhook requests (got ${requests.length})`,
+				ms,
 			);
 		},
 		async close() {
