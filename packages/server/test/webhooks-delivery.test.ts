@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 import { toUnixSeconds } from "../src/domain/clock.ts";
 import { KyselyStore } from "../src/store/kysely-store.ts";
 import { verifyWebhookSignature } from "../src/webhooks/signature.ts";
-import { computeRetryDelayMs, DEFAULT_MAX_RETRY_AGE_MS } from "../src/webhooks/worker.ts";
+import { computeRetryDelayMs, DEFAULT_MAX_RETRY_AGE_MS, DEFAULT_WEBHOOK_HISTORY_MS } from "../src/webhooks/worker.ts";
+import { within } from "./wait.ts";
 import { createDeliveryFixture, type DeliveryFixture, type Receiver, startReceiver } from "./webhooks-support.ts";
 
 // Delivery (issue 16): signing, retries with backoff, timeouts, the 24 h limit, the address guard at connect time,
@@ -13,11 +15,14 @@ import { createDeliveryFixture, type DeliveryFixture, type Receiver, startReceiv
 
 let fixture: DeliveryFixture | null = null;
 let receiver: Receiver | null = null;
+let dir: string | null = null;
 afterEach(async () => {
 	await receiver?.close();
 	await fixture?.close();
 	receiver = null;
 	fixture = null;
+	if (dir) rmSync(dir, { recursive: true, force: true });
+	dir = null;
 });
 
 /** The longest delay before retry `attempts` + 1 (the fixture pins the jitter to its top). */
@@ -56,6 +61,32 @@ describe("a delivery", () => {
 			createdAt: fixture.clock.now(),
 		});
 		expect(delivery).toMatchObject({ status: "delivered", attempts: 1, lastResponseCode: 204, nextAttemptAt: null });
+	});
+
+	test("verifies with the Node snippet docs/webhooks.md shows, which refuses a forgery and a replay", async () => {
+		const markdown = readFileSync(fileURLToPath(new URL("../../../docs/webhooks.md", import.meta.url)), "utf8");
+		const snippet = /```js\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
+		expect(snippet.split("\n").filter((line) => line.trim() !== "").length).toBeLessThanOrEqual(10);
+		dir = mkdtempSync(path.join(tmpdir(), "latchkey-snippet-"));
+		const file = path.join(dir, "verify.mjs");
+		writeFileSync(file, snippet);
+		const { verifyLatchkeySignature } = (await import(pathToFileURL(file).href)) as {
+			verifyLatchkeySignature: (secret: string, header: string, body: string, tolerance?: number) => boolean;
+		};
+		fixture = await createDeliveryFixture();
+		// The snippet reads the real clock.
+		fixture.clock.ms = Date.now();
+		receiver = await startReceiver(() => 200);
+		const { secret } = await fixture.createWebhook(receiver.url);
+		await fixture.recordEvent();
+		expect(await fixture.startWorker().runOnce()).toBe(1);
+		const header = String(receiver.requests[0]?.headers["latchkey-signature"]);
+		const body = receiver.requests[0]?.body ?? "";
+		expect(verifyLatchkeySignature(secret, header, body)).toBe(true);
+		expect(verifyLatchkeySignature(secret, header, body.replace("alice", "mallory"))).toBe(false);
+		expect(verifyLatchkeySignature("whsec_other", header, body)).toBe(false);
+		const stale = header.replace(/^t=(\d+)/, (_m, t: string) => `t=${Number(t) - 301}`);
+		expect(verifyLatchkeySignature(secret, stale, body)).toBe(false);
 	});
 
 	test("goes only to webhooks subscribed to its type", async () => {
@@ -122,6 +153,18 @@ describe("a delivery", () => {
 		expect(await fixture.deliveries(id)).toMatchObject([
 			{ status: "pending", attempts: 1, lastResponseCode: null, nextAttemptAt: fixture.clock.now() + longestDelay(1) },
 		]);
+	});
+
+	test("an endpoint that answers 200 and then trickles its body forever loses the socket at the timeout", async () => {
+		fixture = await createDeliveryFixture();
+		receiver = await startReceiver(() => "trickle");
+		const { id } = await fixture.createWebhook(receiver.url);
+		await fixture.recordEvent();
+		const worker = fixture.startWorker({ timeoutMs: 200 });
+		expect(await worker.runOnce()).toBe(1);
+		expect(await fixture.deliveries(id)).toMatchObject([{ status: "delivered", attempts: 1, lastResponseCode: 200 }]);
+		// The worker cuts the connection itself (the receiver never ends it).
+		await within(receiver.requests[0]?.closed ?? Promise.reject(new Error("no request")), "the worker closing it");
 	});
 
 	test("still failing 24 h after the event it is marked failed and not tried again", async () => {
@@ -202,6 +245,24 @@ describe("the address guard at delivery", () => {
 	}
 });
 
+describe("history", () => {
+	test("delivered and failed deliveries are deleted after 30 days; pending ones are kept", async () => {
+		fixture = await createDeliveryFixture();
+		receiver = await startReceiver((index) => (index === 0 ? 200 : 500));
+		const { id } = await fixture.createWebhook(receiver.url);
+		await fixture.recordEvent("user.created", "old");
+		const worker = fixture.startWorker();
+		expect(await worker.runOnce()).toBe(1);
+		fixture.clock.advance(1);
+		await fixture.recordEvent("user.created", "pending");
+		expect(await worker.runOnce()).toBe(1);
+		expect(await worker.pruneOnce()).toBe(0);
+		fixture.clock.advance(DEFAULT_WEBHOOK_HISTORY_MS);
+		expect(await worker.pruneOnce()).toBe(1);
+		expect((await fixture.deliveries(id)).map((d) => [d.status, d.attempts])).toEqual([["pending", 1]]);
+	});
+});
+
 describe("bounds", () => {
 	test("a flood of events opens at most maxConcurrencyPerWebhook requests to one endpoint; all are delivered", async () => {
 		fixture = await createDeliveryFixture();
@@ -225,12 +286,6 @@ describe("bounds", () => {
 });
 
 describe("a crash between the event's commit and its delivery", () => {
-	let dir: string | null = null;
-	afterEach(() => {
-		if (dir) rmSync(dir, { recursive: true, force: true });
-		dir = null;
-	});
-
 	test("loses nothing: the outbox row committed with the event is sent by the next process's worker", async () => {
 		dir = mkdtempSync(path.join(tmpdir(), "latchkey-webhooks-"));
 		const filename = path.join(dir, "latchkey.db");

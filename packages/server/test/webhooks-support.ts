@@ -25,6 +25,8 @@ export interface ReceivedRequest {
 	/** Answers this request (the receiver's handler decides when). */
 	respond(status: number): void;
 	answered: boolean;
+	/** Resolves when the connection of this request closes (either side). */
+	closed: Promise<void>;
 }
 
 export interface Receiver {
@@ -38,11 +40,11 @@ export interface Receiver {
 }
 
 /**
- * A webhook endpoint on 127.0.0.1. `answer` gives each request's status (by arrival index), or "hold" to leave it
- * open until the test calls `respond`.
+ * A webhook endpoint on 127.0.0.1. `answer` gives each request's status (by arrival index), "hold" to leave it
+ * open until the test calls `respond`, or "trickle" to send a 200 and a first byte of the body and never finish.
  */
 export async function startReceiver(
-	answer: (index: number) => number | "hold",
+	answer: (index: number) => number | "hold" | "trickle",
 	options: { port?: number } = {},
 ): Promise<Receiver> {
 	const requests: ReceivedRequest[] = [];
@@ -58,15 +60,19 @@ export async function startReceiver(
 				headers: req.headers,
 				body: Buffer.concat(chunks).toString("utf8"),
 				answered: false,
+				closed: new Promise<void>((resolve) => res.once("close", () => resolve())),
 				respond(status) {
 					received.answered = true;
-					if (!res.writableEnded) res.writeHead(status, { "content-type": "text/plain" }).end("ok");
+					if (!res.headersSent) res.writeHead(status, { "content-type": "text/plain" }).end("ok");
 				},
 			};
 			requests.push(received);
 			maxOpen = Math.max(maxOpen, requests.filter((r) => !r.answered).length);
 			const status = answer(index);
-			if (status !== "hold") received.respond(status);
+			if (status === "trickle") {
+				received.answered = true;
+				res.writeHead(200, { "content-type": "text/plain" }).write("o");
+			} else if (status !== "hold") received.respond(status);
 			for (const waiter of [...waiters]) {
 				if (requests.length >= waiter.count) {
 					waiters.splice(waiters.indexOf(waiter), 1);
@@ -142,6 +148,7 @@ export async function createDeliveryFixture(
 		startWorker(workerOptions = {}) {
 			const worker = startWebhookWorker(store, clock, {
 				pollIntervalMs: 0,
+				pruneIntervalMs: 0,
 				allowPrivate: true,
 				random: () => 0.999_999,
 				...workerOptions,

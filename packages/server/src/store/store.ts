@@ -485,6 +485,8 @@ export interface Store extends AuditStore {
 	settleWebhookDelivery(id: string, nodeId: string, outcome: WebhookAttemptOutcome): Promise<boolean>;
 	/** Gives back a claimed delivery unsent (shutdown): due again at once. */
 	releaseWebhookDelivery(id: string, nodeId: string): Promise<void>;
+	/** Deletes up to `limit` delivered or failed deliveries created before `before`; how many went. */
+	deleteSettledWebhookDeliveries(before: number, limit: number): Promise<number>;
 
 	// ---- Identity providers (issue 18): issuers whose JWTs an app exchanges for auth tokens ----
 

@@ -374,3 +374,22 @@ export async function releaseWebhookDelivery(db: Kysely<Tables>, id: string, nod
 		.where("locked_by", "=", nodeId)
 		.execute();
 }
+
+/**
+ * Deletes up to `limit` delivered or failed deliveries created before `before` (the outbox keeps its history for a
+ * while, not forever); how many went. Pending ones are never deleted here.
+ */
+export async function deleteSettledWebhookDeliveries(
+	db: Kysely<Tables>,
+	before: number,
+	limit: number,
+): Promise<number> {
+	const old = db
+		.selectFrom("webhook_deliveries")
+		.select("id")
+		.where("status", "in", ["delivered", "failed"])
+		.where("created_at", "<", before)
+		.limit(limit);
+	const result = await db.deleteFrom("webhook_deliveries").where("id", "in", old).executeTakeFirst();
+	return Number(result.numDeletedRows);
+}

@@ -19,7 +19,7 @@ import { openWebhookSecret } from "./webhooks.ts";
 /** The store methods the worker uses. */
 export type WebhookWorkerStore = Pick<
 	Store,
-	"claimWebhookDeliveries" | "settleWebhookDelivery" | "releaseWebhookDelivery"
+	"claimWebhookDeliveries" | "settleWebhookDelivery" | "releaseWebhookDelivery" | "deleteSettledWebhookDeliveries"
 >;
 
 export interface WebhookWorkerOptions {
@@ -43,6 +43,10 @@ export interface WebhookWorkerOptions {
 	leaseMs?: number;
 	/** After this long since the event, a delivery still failing is marked failed instead of retried. */
 	maxRetryAgeMs?: number;
+	/** How long delivered and failed deliveries are kept (the deliveries route shows them). */
+	historyMs?: number;
+	/** How often old deliveries are deleted; 0 turns that timer off (tests call pruneOnce). */
+	pruneIntervalMs?: number;
 	/** [0, 1): the backoff's jitter; tests pin it. */
 	random?: () => number;
 	/** A failed store call of the worker (it carries on at the next poll). */
@@ -57,6 +61,8 @@ export interface WebhookWorker {
 	runOnce(): Promise<number>;
 	/** Looks for due deliveries soon (new outbox rows were committed). */
 	wake(): void;
+	/** Deletes delivered and failed deliveries older than the history (in batches); how many went. */
+	pruneOnce(): Promise<number>;
 	/** Stops polling, cuts the requests in flight and gives their deliveries back unsent, then resolves. */
 	close(): Promise<void>;
 }
@@ -72,6 +78,12 @@ export const DEFAULT_MAX_RETRY_AGE_MS = 24 * 60 * 60 * 1000;
 /** The first retry waits 5–10 s; each next one twice as long, up to 30–60 min. */
 const BASE_BACKOFF_MS = 10_000;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
+/** Delivered and failed deliveries are kept 30 days, then deleted (an hourly job, in batches). */
+export const DEFAULT_WEBHOOK_HISTORY_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const PRUNE_BATCH = 1_000;
+/** At most this many batches an hour: a backlog is worked off over the following hours, never in one long burst. */
+const MAX_PRUNE_BATCHES = 100;
 /** The most of a response body that is read (and thrown away) before the socket is closed. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -151,9 +163,10 @@ export function startWebhookWorker(
 					"latchkey-signature": signWebhookPayload(secret, toUnixSeconds(clock.now()), body),
 				},
 			});
+			// The whole exchange, the response body included, is bounded: an endpoint that trickles its answer forever
+			// loses the socket at the deadline like one that never answers.
 			const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
 			req.once("response", (res: IncomingMessage) => {
-				clearTimeout(timer);
 				resolve(res.statusCode ?? 0);
 				// The answer is its status; the body is read and dropped, up to a bound, so the socket closes cleanly.
 				let read = 0;
@@ -162,6 +175,7 @@ export function startWebhookWorker(
 					if (read > MAX_RESPONSE_BYTES) res.destroy();
 				});
 				res.on("error", () => {});
+				res.once("close", () => clearTimeout(timer));
 			});
 			req.once("error", (error) => {
 				clearTimeout(timer);
@@ -292,12 +306,29 @@ export function startWebhookWorker(
 	const timer = pollIntervalMs > 0 ? setInterval(scheduleWake, pollIntervalMs) : null;
 	timer?.unref();
 
+	const historyMs = options.historyMs ?? DEFAULT_WEBHOOK_HISTORY_MS;
+	async function pruneOnce(): Promise<number> {
+		const before = clock.now() - historyMs;
+		let deleted = 0;
+		for (let batch = 0; batch < MAX_PRUNE_BATCHES && !closed; batch++) {
+			const count = await store.deleteSettledWebhookDeliveries(before, PRUNE_BATCH);
+			deleted += count;
+			if (count < PRUNE_BATCH) break;
+		}
+		return deleted;
+	}
+	const pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+	const pruneTimer = pruneIntervalMs > 0 ? setInterval(() => void pruneOnce().catch(onError), pruneIntervalMs) : null;
+	pruneTimer?.unref();
+
 	return {
 		runOnce: claimAndSend,
 		wake: scheduleWake,
+		pruneOnce,
 		async close(): Promise<void> {
 			closed = true;
 			if (timer) clearInterval(timer);
+			if (pruneTimer) clearInterval(pruneTimer);
 			for (const abort of aborts) abort.abort();
 			await claiming;
 			while (tasks.size > 0) await Promise.allSettled([...tasks]);
