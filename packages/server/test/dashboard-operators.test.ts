@@ -21,8 +21,10 @@ async function signedIn(): Promise<{ browser: TestBrowser; csrf: string }> {
 /** Creates an invite through the page; returns the link's token. */
 async function invite(browser: TestBrowser, csrf: string, email = INVITEE.email): Promise<string> {
 	const res = await browser.post("/dashboard/operators/invite", { _csrf: csrf, email });
-	expect(res.status).toBe(200);
-	const page = await res.text();
+	expect(res.status).toBe(303);
+	const landing = res.headers.get("location") ?? "";
+	expect(landing).toMatch(/^\/dashboard\/operators\?notice=invited&flash=[\w-]+$/);
+	const page = await (await browser.get(landing)).text();
 	const match =
 		/<code id="invite-link" class="secret">http:\/\/localhost\/dashboard\/invite\?token=([^<]+)<\/code>/.exec(page);
 	if (!match?.[1]) throw new Error("no invite link on the page");
@@ -85,7 +87,15 @@ describe("the operators page", () => {
 describe("invites", () => {
 	test("an invite shows a one-time link once; only a hash is stored; it is listed as pending", async () => {
 		const { browser, csrf } = await signedIn();
-		const token = await invite(browser, csrf);
+		const res = await browser.post("/dashboard/operators/invite", { _csrf: csrf, email: INVITEE.email });
+		const landing = res.headers.get("location") ?? "";
+		const shown = await (await browser.get(landing)).text();
+		expect(shown).toContain("The invite was created.");
+		const token = decodeURIComponent(/invite\?token=([^<]+)<\/code>/.exec(shown)?.[1] ?? "");
+		// A reload of the landing page shows the link no more, and invites nobody else.
+		const reloaded = await (await browser.get(landing)).text();
+		expect(reloaded).not.toContain("invite?token=");
+		expect(await h.store.listOperatorInvites(h.clock.now())).toHaveLength(1);
 		expect(token).toMatch(/^lkoi_[0-9a-f]{20}\.[\w-]{43}$/);
 		const [id, secret] = token.split(".") as [string, string];
 		const stored = await h.store.getOperatorInvite(id);

@@ -4,7 +4,6 @@ import { LatchkeyError } from "../../domain/errors.ts";
 import { argon2PasswordHasher } from "../../domain/operator-passwords.ts";
 import {
 	INVITE_TTL_MS,
-	type IssuedInvite,
 	inviteOperator,
 	listPendingInvites,
 	revokeOperatorInvite,
@@ -20,6 +19,7 @@ import type { OperatorInviteRecord, OperatorSummary } from "../../store/store.ts
 import type { AppDeps } from "../../web/deps.ts";
 import { type ConfirmRequest, confirmationResponse, confirmForm } from "../confirm.ts";
 import { type ShownError, showError } from "../errors.ts";
+import { consumeFlash, createFlash } from "../flash.ts";
 import {
 	BASE,
 	copyable,
@@ -47,10 +47,19 @@ const NOTICES: Readonly<Record<string, string>> = {
 	"operator-removed": "The operator was removed. Their sessions have ended.",
 	"invite-revoked": "The invite was withdrawn. Its link no longer works.",
 	"password-changed": "Your password was changed. Your other sessions have ended.",
+	invited: "The invite was created.",
 };
 
+/** The flash kind that carries a new invite's link from the POST to the page its redirect lands on. */
+const INVITE_FLASH = "operator-invite";
+
+interface InvitedView {
+	email: string;
+	link: string;
+}
+
 interface OperatorsView {
-	invited?: IssuedInvite & { link: string };
+	invited?: InvitedView;
 	inviteForm?: { email: string; error: ShownError };
 	passwordError?: ShownError;
 }
@@ -121,10 +130,10 @@ function renderInvites(c: DashboardContext, invites: OperatorInviteRecord[]): Ht
 </table>`;
 }
 
-function renderInvited(invited: IssuedInvite & { link: string }): Html {
+function renderInvited(invited: InvitedView): Html {
 	const hours = INVITE_TTL_MS / 3_600_000;
 	return html`<section class="alert once" role="status" aria-labelledby="invited-title">
-	<h2 id="invited-title">Invite for ${invited.invite.email} created</h2>
+	<h2 id="invited-title">Invite for ${invited.email} created</h2>
 	<p>Send this link to them yourself (Latchkey sends no email). It works once, for ${hours} hours, and is shown only now: only a hash is stored.</p>
 	${copyable("invite-link", invited.link, { secret: true })}
 </section>`;
@@ -219,7 +228,13 @@ export function operatorsPages(deps: AppDeps): Hono<DashboardEnv> {
 	const router = new Hono<DashboardEnv>();
 	const hasher = deps.dashboard?.passwordHasher ?? argon2PasswordHasher;
 
-	router.get("/operators", async (c) => c.html(await renderOperatorsPage(deps, c)));
+	router.get("/operators", async (c) => {
+		// Read once: the flash is deleted as it is read, so a reload shows the link no more.
+		const flash = await consumeFlash(deps, c, INVITE_FLASH);
+		const invited =
+			flash?.values.email && flash.values.link ? { email: flash.values.email, link: flash.values.link } : undefined;
+		return c.html(await renderOperatorsPage(deps, c, invited ? { invited } : {}));
+	});
 
 	router.post("/operators/invite", async (c) => {
 		const form = await readForm(c);
@@ -227,7 +242,9 @@ export function operatorsPages(deps: AppDeps): Hono<DashboardEnv> {
 		try {
 			const issued = await inviteOperator(deps, c.get("operatorSession").operator, { email });
 			const link = `${consoleOrigin(deps, c)}${BASE}/invite?token=${encodeURIComponent(issued.token)}`;
-			return c.html(await renderOperatorsPage(deps, c, { invited: { ...issued, link } }));
+			// POST → 303 → GET: the link travels in a one-time flash, so a reload of the landing page invites nobody.
+			const flash = await createFlash(deps, c, { kind: INVITE_FLASH, values: { email: issued.invite.email, link } });
+			return c.redirect(`${OPERATORS_PATH}?notice=invited&flash=${flash}`, 303);
 		} catch (error) {
 			const shown = showError(error);
 			if (!shown) throw error;
