@@ -10,6 +10,9 @@ import { parseInput } from "./validation.ts";
 /** CometChat's data import takes at most 50 users per request. */
 export const MAX_USERS_PER_IMPORT_REQUEST = 50;
 
+/** Audit rows per insert: an audit row binds about a dozen values, SQLite allows 32,766 per statement. */
+const AUDIT_EVENTS_PER_WRITE = 500;
+
 /** Latest time an import may name: the year 9999, in unix seconds. */
 const MAX_UNIX_SECONDS = 253_402_300_799;
 
@@ -167,15 +170,18 @@ export async function importUserBatch(
 	await Promise.all(
 		written.map((result) => deps.events.publish({ type: `user.${result.outcome}`, appId, uid: result.uid })),
 	);
-	// One audit write for the whole batch (queued right after its commit), not one per user.
-	await deps.audit?.recordAll(
-		written.map((result) => ({
-			type: `user.${result.outcome}` as const,
-			appId,
-			subject: result.uid,
-			details: { uid: result.uid, method: "import" },
-		})),
-	);
+	// A few audit writes per batch (queued right after its commit), not one per user; each at most
+	// AUDIT_EVENTS_PER_WRITE rows, so that one insert stays within SQLite's limit of bound values.
+	for (let start = 0; start < written.length && deps.audit; start += AUDIT_EVENTS_PER_WRITE) {
+		await deps.audit.recordAll(
+			written.slice(start, start + AUDIT_EVENTS_PER_WRITE).map((result) => ({
+				type: `user.${result.outcome}` as const,
+				appId,
+				subject: result.uid,
+				details: { uid: result.uid, method: "import" },
+			})),
+		);
+	}
 	if (options.withTokens) await mintTokens(deps, appId, done);
 	return done;
 }
