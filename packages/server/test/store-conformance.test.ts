@@ -256,6 +256,21 @@ describe.each(DIALECTS)("Store on %s", (dialect) => {
 			test("tag matching is case-insensitive on every dialect", async () => {
 				expect(await uids({ tags: ["RED", "Blue"] })).toEqual({ uids: ["alice"], total: 1 });
 			});
+
+			test("order newest: creation time descending, equal times by uid, paged without gaps (issue 17)", async () => {
+				await store.insertUser(user("app1", "zed", { createdAt: T + 2 }));
+				await store.insertUser(user("app1", "dan", { createdAt: T + 1 }));
+				await store.insertUser(user("app1", "amy", { createdAt: T + 2 }));
+				const newest = ["amy", "zed", "dan", "al_x", "alice", "bob", "carol"];
+				expect(await uids({ order: "newest" })).toEqual({ uids: newest, total: 7 });
+				expect(await uids({ order: "newest", limit: 3, offset: 2 })).toEqual({ uids: newest.slice(2, 5), total: 7 });
+				expect(await uids({ order: "newest", limit: 3, offset: 5 })).toEqual({ uids: ["bob", "carol"], total: 7 });
+				expect(await uids({ order: "newest", searchKey: "a", deactivated: "exclude" })).toEqual({
+					uids: ["amy", "al_x", "alice", "bob"],
+					total: 4,
+				});
+				expect(await uids({ order: "uid", limit: 3 })).toEqual({ uids: ["al_x", "alice", "amy"], total: 7 });
+			});
 		});
 
 		test("updateUser applies the patch, keeps search in step with the name, and unsets fields", async () => {

@@ -150,6 +150,11 @@ export interface UserQuery extends PageRequest {
 	 * `aliveSince` (domain/presence.ts).
 	 */
 	presence?: { status: "online" | "offline"; aliveSince: number };
+	/**
+	 * `uid` (the default) or `newest`: creation time descending, equal times by uid, so every row has one place and
+	 * pages neither repeat nor skip a user.
+	 */
+	order?: "uid" | "newest";
 }
 
 export interface ApiKeyQuery extends PageRequest {

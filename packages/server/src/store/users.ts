@@ -64,8 +64,12 @@ export async function listUsers(db: Kysely<Tables>, appId: string, query: UserQu
 		}
 		return eb.and(parts);
 	};
+	const select = db.selectFrom("users").selectAll().where(where);
+	// Equal creation times happen (sample users, bulk imports): uid breaks the tie, so offset pages stay exact.
+	const ordered =
+		query.order === "newest" ? select.orderBy("created_at", "desc").orderBy("uid") : select.orderBy("uid");
 	const [rows, total] = await Promise.all([
-		db.selectFrom("users").selectAll().where(where).orderBy("uid").limit(query.limit).offset(query.offset).execute(),
+		ordered.limit(query.limit).offset(query.offset).execute(),
 		db
 			.selectFrom("users")
 			.select((eb) => eb.fn.countAll<number | string>().as("count"))
