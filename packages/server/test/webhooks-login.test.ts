@@ -2,7 +2,7 @@ import pino from "pino";
 import { afterEach, expect, test } from "vitest";
 import { parsePublicEndpoint } from "../src/domain/me.ts";
 import { createWebApp } from "../src/web-app.ts";
-import { TOKEN_PATTERN } from "./helpers.ts";
+import { credentialId, TOKEN_PATTERN } from "./helpers.ts";
 import { createDeliveryFixture, type DeliveryFixture, type Receiver, startReceiver } from "./webhooks-support.ts";
 
 // Issue 16: a slow or dead webhook endpoint never slows a login. The login only writes outbox rows in its own
@@ -55,4 +55,47 @@ test("a login answers while the webhook endpoint its event went to is still hang
 	expect(receiver.requests.every((r) => !r.answered)).toBe(true);
 	const types = (await fixture.deliveries(id)).map((d) => d.eventType).sort();
 	expect(types).toEqual(["login.succeeded", "login.succeeded", "token.created", "token.created"]);
+});
+
+test("creating and deleting a webhook are recorded as the REST key that did it, without the secret", async () => {
+	fixture = await createDeliveryFixture();
+	const app = createWebApp({
+		...fixture.deps,
+		publicEndpoint: parsePublicEndpoint("https://chat.example.test"),
+		logger: pino({ level: "silent" }),
+	});
+	const headers = { appid: fixture.seed.app.id, apikey: fixture.seed.restApiKey, "content-type": "application/json" };
+	const created = await app.request("/v3/webhooks", {
+		method: "POST",
+		headers: { ...headers, "user-agent": "ops-script/1" },
+		body: JSON.stringify({ url: "https://hooks.example.com/x", events: ["login.failed"] }),
+	});
+	const { id, secret } = ((await created.json()) as { data: { id: string; secret: string } }).data;
+	expect((await app.request(`/v3/webhooks/${id}`, { method: "DELETE", headers })).status).toBe(200);
+	const log = await app.request("/v3/audit_log?type=webhook.created", { headers });
+	const deleted = await app.request("/v3/audit_log?type=webhook.deleted", { headers });
+	const keyId = credentialId(fixture.seed.restApiKey);
+	const createdEvents = ((await log.json()) as { data: unknown[] }).data;
+	expect(createdEvents).toEqual([
+		{
+			id: expect.any(String),
+			type: "webhook.created",
+			appId: fixture.seed.app.id,
+			actor: { kind: "apiKey", id: keyId },
+			subject: id,
+			ip: null,
+			userAgent: "ops-script/1",
+			details: { url: "https://hooks.example.com/x", events: ["login.failed"] },
+			createdAt: fixture.clock.now(),
+		},
+	]);
+	expect(JSON.stringify(createdEvents)).not.toContain(secret);
+	expect(((await deleted.json()) as { data: unknown[] }).data).toMatchObject([
+		{
+			type: "webhook.deleted",
+			actor: { kind: "apiKey", id: keyId },
+			subject: id,
+			details: { url: "https://hooks.example.com/x" },
+		},
+	]);
 });

@@ -18,6 +18,7 @@ import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { NO_STORE } from "../middleware/security-headers.ts";
 import { parsePageParams } from "../query.ts";
+import { auditedDeps } from "./audit-log.ts";
 
 export const MAX_WEBHOOK_DELIVERIES_PER_PAGE = 100;
 
@@ -33,7 +34,12 @@ export function webhooksRoutes(deps: WebhookRouteDeps): Hono<Env> {
 	router.use("/webhooks/*", requireApiKey(deps, FULL_ACCESS));
 
 	router.post("/webhooks", async (c) => {
-		const { webhook, secret } = await createWebhook(deps, c.get("app").id, await readJSONBody(c), settings);
+		const { webhook, secret } = await createWebhook(
+			auditedDeps(c, deps),
+			c.get("app").id,
+			await readJSONBody(c),
+			settings,
+		);
 		// The secret is in this answer only: nothing may cache it.
 		return c.json({ data: presentWebhook(webhook, secret) }, 200, NO_STORE);
 	});
@@ -58,7 +64,7 @@ export function webhooksRoutes(deps: WebhookRouteDeps): Hono<Env> {
 	});
 
 	router.delete("/webhooks/:webhookId", async (c) => {
-		const webhook = await deleteWebhook(deps, c.get("app").id, c.req.param("webhookId"));
+		const webhook = await deleteWebhook(auditedDeps(c, deps), c.get("app").id, c.req.param("webhookId"));
 		return c.json({
 			data: { success: true, message: `The webhook ${webhook.id} has been deleted successfully.` },
 		});
