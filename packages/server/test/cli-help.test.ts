@@ -63,6 +63,7 @@ describe("--help on every command and action", () => {
 			"tokens flush",
 			"security get",
 			"security set",
+			"audit",
 			"idp add",
 			"idp list",
 			"idp remove",

@@ -105,8 +105,8 @@ export interface AuditRecorder {
 }
 
 /**
- * Audit rows a store write inserts in the change's own transaction, inside a savepoint: if their insert (or the
- * OnAuditRows hook) fails, only they roll back, the change commits, and `onError` is told.
+ * Audit rows a store write inserts in the change's own transaction: if their insert (or the OnAuditRows hook) fails,
+ * the store writes the change again without them, and `onError` is told.
  */
 export interface AuditWrite {
 	events: AuditEvent[];
@@ -116,9 +116,9 @@ export interface AuditWrite {
 /**
  * The hook for work that must commit with the audit rows (the webhooks' outbox, issue 16). The store calls it IN
  * THE SAME TRANSACTION as every audit insert, with the events just inserted, after them; if it throws, that
- * transaction rolls back: for an insert after the change's commit only the audit rows, and for an insert inside the
- * change's own write (AuditWrite) only the savepoint that holds them; either way the failure is logged and the
- * request that caused the event does not fail.
+ * transaction rolls back: for an insert after the change's commit only the audit rows; for an insert inside the
+ * change's own write (AuditWrite) the change too, which the store then writes again without its rows. Either way the
+ * failure is logged and the request that caused the event does not fail.
  * The server wiring sets it once with `KyselyStore.setOnAuditRows(hook)` before it serves.
  */
 export type OnAuditRows = (trx: Transaction<Tables>, events: AuditEvent[]) => Promise<void>;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { createAuditRecorder } from "../audit/recorder.ts";
 import { prepareDataDir } from "../bootstrap.ts";
 import { type Config, readConfig } from "../config.ts";
 import { systemClock } from "../domain/clock.ts";
@@ -13,6 +14,7 @@ import type { Store } from "../store/store.ts";
 import { type CommandSpec, findAction, formatActionHelp, formatCommandHelp } from "./command-spec.ts";
 import * as admin from "./commands/admin.ts";
 import * as apps from "./commands/apps.ts";
+import * as audit from "./commands/audit.ts";
 import * as backup from "./commands/backup.ts";
 import * as devCert from "./commands/dev-cert.ts";
 import * as idp from "./commands/idp.ts";
@@ -36,6 +38,7 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
 	users,
 	tokens,
 	security,
+	audit,
 	idp,
 	admin,
 	backup,
@@ -195,6 +198,15 @@ export async function runCLI(argv: string[], io: CLIIO): Promise<number> {
 						clock: systemClock,
 						events: bus ?? noEvents,
 						...(config.tokenEncryptionKey && { tokenCipher: createTokenCipher(config.tokenEncryptionKey) }),
+						// What the CLI changes is audited as the CLI's (issue 16): no address, no user agent.
+						audit: createAuditRecorder(
+							store,
+							{ actor: { kind: "cli", id: null }, ip: null, userAgent: null },
+							{
+								clock: systemClock,
+								onError: (error) => io.stderr(`warning: the audit log did not record this change: ${String(error)}`),
+							},
+						),
 					};
 				}
 				return domain;

@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import { CompiledQuery, type Insertable, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { AuditEvent, AuditEventType, AuditWrite, OnAuditRows } from "../audit/audit-event.ts";
 import { toNumber } from "./rows.ts";
 import type { AuditLogTable, Tables } from "./tables.ts";
@@ -61,6 +61,45 @@ export function auditEventFromRow(row: Selectable<AuditLogTable>): AuditEvent {
 	};
 }
 
+/** The columns of an audit row, in the order the precompiled insert binds them. */
+const COLUMNS = [
+	"id",
+	"app_id",
+	"type",
+	"actor_kind",
+	"actor_id",
+	"subject",
+	"uid",
+	"ip",
+	"user_agent",
+	"details",
+	"created_at",
+] as const;
+
+/** Inserts of this many rows or fewer run precompiled: a login's two rows skip Kysely's builder and compiler. */
+const MAX_PRECOMPILED_ROWS = 4;
+const compiledInserts = new WeakMap<object, string[]>();
+
+/** The SQL of an insert of `rowCount` rows in this dialect (`?` or `$n` placeholders), compiled once per database. */
+function insertSQL(db: Kysely<Tables>, rowCount: number): string {
+	const adapter = db.getExecutor().adapter;
+	let cached = compiledInserts.get(adapter);
+	if (!cached) {
+		cached = [];
+		compiledInserts.set(adapter, cached);
+	}
+	let text = cached[rowCount];
+	if (text === undefined) {
+		const placeholderRow = Object.fromEntries(COLUMNS.map((column) => [column, null])) as never;
+		text = db
+			.insertInto("audit_log")
+			.values(Array.from({ length: rowCount }, () => placeholderRow))
+			.compile().sql;
+		cached[rowCount] = text;
+	}
+	return text;
+}
+
 /** Inserts the events and, in the same transaction, hands them to the hook (the webhooks' outbox). */
 export async function insertAuditEvents(
 	trx: Transaction<Tables>,
@@ -68,27 +107,37 @@ export async function insertAuditEvents(
 	onAuditRows: OnAuditRows | null,
 ): Promise<void> {
 	if (events.length === 0) return;
-	await trx.insertInto("audit_log").values(events.map(auditEventToRow)).execute();
+	const rows = events.map(auditEventToRow);
+	if (rows.length <= MAX_PRECOMPILED_ROWS) {
+		const parameters = rows.flatMap((row) => COLUMNS.map((column) => row[column] ?? null));
+		await trx.executeQuery(CompiledQuery.raw(insertSQL(trx, rows.length), parameters));
+	} else {
+		await trx.insertInto("audit_log").values(rows).execute();
+	}
 	if (onAuditRows) await onAuditRows(trx, events);
 }
 
+/** A change's audit rows failed to insert in its own write; the store retries the change without them. */
+export class AuditWriteFailed extends Error {
+	constructor(readonly reason: unknown) {
+		super("the audit rows of this write were not inserted");
+	}
+}
+
 /**
- * Inserts a change's audit rows inside its own transaction, in a savepoint: a failure rolls back only them (the
- * change still commits) and is handed to the write's onError. The savepoint costs two statements, no fsync.
+ * Inserts a change's audit rows inside its own transaction, as plain statements (no savepoint: a login pays only the
+ * insert). A failure is wrapped in AuditWriteFailed, which fails the transaction; the store then runs the change
+ * again without them (insertAuthToken) and reports the failure to the write's onError.
  */
 export async function insertAuditWrite(
 	trx: Transaction<Tables>,
 	write: AuditWrite,
 	onAuditRows: OnAuditRows | null,
 ): Promise<void> {
-	await sql`savepoint audit_rows`.execute(trx);
 	try {
 		await insertAuditEvents(trx, write.events, onAuditRows);
-		await sql`release audit_rows`.execute(trx);
 	} catch (error) {
-		await sql`rollback to audit_rows`.execute(trx);
-		await sql`release audit_rows`.execute(trx);
-		write.onError(error);
+		throw new AuditWriteFailed(error);
 	}
 }
 

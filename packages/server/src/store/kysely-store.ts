@@ -247,11 +247,18 @@ export class KyselyStore implements Store {
 		const audit = options.audit;
 		if (!audit) return await this.atomically((trx) => authTokens.insertAuthToken(trx, token, options));
 		// The login's audit rows ride in its own write: on SQLite the same group commit, so no fsync of their own.
-		return await this.atomically(async (trx) => {
-			const evicted = await authTokens.insertAuthToken(trx, token, options);
-			if (evicted !== null) await auditLog.insertAuditWrite(trx, audit, this.onAuditRows);
-			return evicted;
-		});
+		try {
+			return await this.atomically(async (trx) => {
+				const evicted = await authTokens.insertAuthToken(trx, token, options);
+				if (evicted !== null) await auditLog.insertAuditWrite(trx, audit, this.onAuditRows);
+				return evicted;
+			});
+		} catch (error) {
+			if (!(error instanceof auditLog.AuditWriteFailed)) throw error;
+			// Recording never fails the login: it is reported, and the token is inserted without its rows.
+			audit.onError(error.reason);
+			return await this.atomically((trx) => authTokens.insertAuthToken(trx, token, options));
+		}
 	}
 
 	async getSession(tokenId: string): Promise<Session | null> {
@@ -332,10 +339,6 @@ export class KyselyStore implements Store {
 
 	async releaseWebhookDelivery(id: string, nodeId: string): Promise<void> {
 		await this.write((db) => webhooks.releaseWebhookDelivery(db, id, nodeId));
-	}
-
-	async deleteSettledWebhookDeliveries(before: number, limit: number): Promise<number> {
-		return await this.write((db) => webhooks.deleteSettledWebhookDeliveries(db, before, limit));
 	}
 
 	// ---- Audit log (issue 16) ----

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
+import { asOperator } from "../../audit/bind.ts";
 import { createApiKey, deleteApiKey, getApiKey, listApiKeys, MAX_API_KEYS_PER_APP } from "../../domain/api-keys.ts";
 import { getApp } from "../../domain/apps.ts";
 import { maskCredential } from "../../domain/secrets.ts";
@@ -166,7 +167,10 @@ export function keysPages(deps: AppDeps): Hono<DashboardEnv> {
 		const app = await getApp(deps, c.req.param("appId"));
 		const form = await readForm(c);
 		try {
-			const created = await createApiKey(deps, app.id, { name: form.name ?? "", scope: form.scope || "authOnly" });
+			const created = await createApiKey(asOperator(deps, c), app.id, {
+				name: form.name ?? "",
+				scope: form.scope || "authOnly",
+			});
 			// POST → 303 → GET: the key travels in a one-time flash, so a reload of the landing page creates nothing.
 			const flash = await createFlash(deps, c, {
 				kind: CREATED_KEY,
@@ -186,7 +190,7 @@ export function keysPages(deps: AppDeps): Hono<DashboardEnv> {
 		const request = deleteKeyRequest(app, key, await countFullAccessKeys(deps, app.id));
 		const pending = await confirmationResponse(c, await readForm(c), request);
 		if (pending) return pending;
-		await deleteApiKey(deps, app.id, key.id, null);
+		await deleteApiKey(asOperator(deps, c), app.id, key.id, null);
 		return c.redirect(appPath(app.id, "/keys?notice=key-deleted"), 303);
 	});
 

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { html, raw } from "hono/html";
+import { asOperator } from "../../audit/bind.ts";
 import { getApp } from "../../domain/apps.ts";
 import { type SecuritySettings, securityOf, updateSecuritySettings } from "../../domain/security.ts";
 import type { AppRecord } from "../../store/store.ts";
@@ -208,7 +209,7 @@ export function securityPages(deps: AppDeps): Hono<DashboardEnv> {
 			const request = confirmSaveRequest(app, form, changes);
 			const pending = request ? await confirmationResponse(c, form, request) : null;
 			if (pending) return pending;
-			await updateSecuritySettings(deps, app, changes);
+			await updateSecuritySettings(asOperator(deps, c), app, changes);
 			return c.redirect(appPath(app.id, "/security?notice=security-saved"), 303);
 		} catch (error) {
 			const shown = showError(error);

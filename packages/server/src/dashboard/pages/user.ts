@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
+import { asOperator } from "../../audit/bind.ts";
 import { getApp } from "../../domain/apps.ts";
 import { createAuthToken, deleteAuthToken, flushAuthTokens, listAuthTokens } from "../../domain/auth-tokens.ts";
 import { maskCredential } from "../../domain/secrets.ts";
@@ -297,7 +298,7 @@ export function userPages(deps: AppDeps): Hono<DashboardEnv> {
 		const form = await readForm(c);
 		const platform = (form.platform ?? "").trim();
 		try {
-			const minted = await createAuthToken(deps, app.id, user.uid, {
+			const minted = await createAuthToken(asOperator(deps, c), app.id, user.uid, {
 				...(platform && { platform }),
 				userAgent: "Latchkey dashboard",
 			});
@@ -319,7 +320,7 @@ export function userPages(deps: AppDeps): Hono<DashboardEnv> {
 		const user = await getActiveUser(deps, app.id, c.req.param("uid"));
 		const pending = await confirmationResponse(c, await readForm(c), flushRequest(await userState(deps, app, user)));
 		if (pending) return pending;
-		await flushAuthTokens(deps, app.id, user.uid);
+		await flushAuthTokens(asOperator(deps, c), app.id, user.uid);
 		return c.redirect(userPath(app.id, user.uid, "?notice=tokens-flushed"), 303);
 	});
 
@@ -330,7 +331,7 @@ export function userPages(deps: AppDeps): Hono<DashboardEnv> {
 		const request = revokeRequest(await userState(deps, app, user), tokenId);
 		const pending = await confirmationResponse(c, await readForm(c), request);
 		if (pending) return pending;
-		await deleteAuthToken(deps, app.id, user.uid, tokenId);
+		await deleteAuthToken(asOperator(deps, c), app.id, user.uid, tokenId);
 		return c.redirect(userPath(app.id, user.uid, "?notice=token-revoked"), 303);
 	});
 
@@ -344,14 +345,14 @@ export function userPages(deps: AppDeps): Hono<DashboardEnv> {
 		const state = await userState(deps, app, user);
 		const pending = await confirmationResponse(c, form, permanent ? deleteRequest(state) : deactivateRequest(state));
 		if (pending) return pending;
-		await deleteUser(deps, app.id, user.uid, { permanent });
+		await deleteUser(asOperator(deps, c), app.id, user.uid, { permanent });
 		const notice = permanent ? "user-deleted" : "user-deactivated";
 		return c.redirect(appPath(app.id, `/users?notice=${notice}${permanent ? "" : "&status=deactivated"}`), 303);
 	});
 
 	router.post("/apps/:appId/users/:uid/reactivate", async (c) => {
 		const app = await getApp(deps, c.req.param("appId"));
-		const uid = await reactivateUser(deps, app.id, c.req.param("uid"));
+		const uid = await reactivateUser(asOperator(deps, c), app.id, c.req.param("uid"));
 		return c.redirect(userPath(app.id, uid, "?notice=user-reactivated"), 303);
 	});
 

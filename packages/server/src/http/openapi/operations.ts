@@ -1,8 +1,8 @@
 import { AUDIT_EVENT_TYPES } from "../../audit/audit-event.ts";
+import { DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE } from "../../audit/audit-query.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
 import { MAX_LIST_PARAM_ITEMS } from "../query.ts";
 import { MAX_API_KEYS_PER_PAGE } from "../routes/api-keys.ts";
-import { DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE } from "../routes/audit-log.ts";
 import { MAX_AUTH_TOKENS_PER_PAGE } from "../routes/auth-tokens.ts";
 import { MAX_USERS_PER_PAGE } from "../routes/users.ts";
 import { MAX_WEBHOOK_DELIVERIES_PER_PAGE } from "../routes/webhooks.ts";
