@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { createDashboard } from "./dashboard/index.ts";
+import { FAVICON_SVG } from "./dashboard/style.ts";
 import { createApp } from "./http/app.ts";
 import type { Env } from "./http/context.ts";
 import type { AppDeps } from "./web/deps.ts";
@@ -20,5 +21,11 @@ export function createWebApp(deps: AppDeps): Hono<Env> {
 	// onto the slower TrieRouter. The request reaches the dashboard unchanged (path included).
 	const dashboard = new Hono<Env>().route("/dashboard", createDashboard(deps));
 	app.mount("/dashboard", dashboard.fetch, { replaceRequest: false });
+	// Browsers ask for /favicon.ico on their own, whatever they show: the dashboard's icon, not the API's 404. A static
+	// path, so the API stays on the RegExpRouter (test/web-app.test.ts).
+	app.get("/favicon.ico", (c) => {
+		c.header("Cache-Control", "public, max-age=604800");
+		return c.body(FAVICON_SVG, 200, { "Content-Type": "image/svg+xml" });
+	});
 	return app;
 }

@@ -3,7 +3,8 @@ import { createUser, deleteUser } from "../src/domain/users.ts";
 import { createDashboardHarness, type DashboardHarness, type TestBrowser } from "./dashboard-support.ts";
 import { DIALECTS } from "./stores.ts";
 
-// Issue 17: the users list's newest-first order (`?sort=newest`), kept with the search and the Deactivated filter.
+// Issue 17: the users list's newest-first order (`?sort=newest`), kept with the search and the Deactivated filter;
+// and /favicon.ico at the site root.
 
 let h: DashboardHarness;
 afterEach(async () => {
@@ -192,3 +193,32 @@ describe("the order control", () => {
 	});
 });
 
+describe("/favicon.ico at the site root", () => {
+	test("answers the dashboard's icon, without sign-in, cached for a week", async () => {
+		h = await createDashboardHarness();
+		const res = await h.app.request("/favicon.ico");
+		expect(res.status).toBe(200);
+		expect(res.headers.get("content-type")).toBe("image/svg+xml");
+		expect(res.headers.get("cache-control")).toBe("public, max-age=604800");
+		const dashboard = await h.app.request("/dashboard/favicon.ico");
+		expect(dashboard.status).toBe(200);
+		const bytes = new Uint8Array(await res.arrayBuffer());
+		expect(bytes.length).toBeGreaterThan(0);
+		expect(bytes).toEqual(new Uint8Array(await dashboard.arrayBuffer()));
+	});
+
+	test("other root paths are still the API's 404 in its envelope", async () => {
+		h = await createDashboardHarness();
+		const res = await h.app.request("/favicon.png");
+		expect(res.status).toBe(404);
+		expect(await res.json()).toEqual({
+			error: {
+				code: "ERR_API_NOT_FOUND",
+				message: "The endpoint GET /favicon.png does not exist.",
+				devMessage: "The endpoint GET /favicon.png does not exist.",
+				source: "chat-api",
+				details: {},
+			},
+		});
+	});
+});
