@@ -341,6 +341,10 @@ export class KyselyStore implements Store {
 		await this.write((db) => webhooks.releaseWebhookDelivery(db, id, nodeId));
 	}
 
+	async deleteSettledWebhookDeliveries(before: number, limit: number): Promise<number> {
+		return await this.write((db) => webhooks.deleteSettledWebhookDeliveries(db, before, limit));
+	}
+
 	// ---- Audit log (issue 16) ----
 
 	/**

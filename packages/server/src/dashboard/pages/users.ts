@@ -28,6 +28,17 @@ const USERS_PER_PAGE = 20;
 
 type UserFilter = "active" | "deactivated";
 
+/** `?sort=newest`: creation time descending (equal times by uid); anything else is uid order. */
+type UserOrder = "uid" | "newest";
+
+/** The list's address with the given query parameters (empty ones left out), so each link keeps the others. */
+function usersListHref(path: string, params: Record<string, string | undefined>): string {
+	const query = new URLSearchParams();
+	for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
+	const text = query.toString();
+	return text ? `${path}?${text}` : path;
+}
+
 /** The Status cell: when the user was deactivated, or their live sockets ("—" when the server does not count them). */
 function renderStatus(user: UserRecord, live: number | null): Html {
 	if (user.deactivatedAt !== null) return html`<span class="badge off">deactivated</span>`;
@@ -95,11 +106,13 @@ export function usersPages(deps: AppDeps): Hono<DashboardEnv> {
 		const page = parsePageNumber(c.req.query("page"));
 		const search = (c.req.query("q") ?? "").trim().slice(0, 100);
 		const filter: UserFilter = c.req.query("status") === "deactivated" ? "deactivated" : "active";
+		const order: UserOrder = c.req.query("sort") === "newest" ? "newest" : "uid";
 		const result = await listUsers(deps, app.id, {
 			limit: USERS_PER_PAGE,
 			offset: (page - 1) * USERS_PER_PAGE,
 			searchIn: ["uid", "name"],
 			deactivated: filter === "deactivated" ? "only" : "exclude",
+			order,
 			...(search && { searchKey: search }),
 		});
 		const live = await Promise.all(
@@ -110,6 +123,7 @@ export function usersPages(deps: AppDeps): Hono<DashboardEnv> {
 		const params: Record<string, string> = {
 			...(search && { q: search }),
 			...(filter === "deactivated" && { status: filter }),
+			...(order === "newest" && { sort: order }),
 		};
 		const empty = search
 			? emptyState(`No user's uid or name starts with “${search}”.`, "Try fewer letters, or create the user.")
@@ -132,12 +146,17 @@ export function usersPages(deps: AppDeps): Hono<DashboardEnv> {
 				],
 				app: { record: app, current: "users" },
 				body: html`<nav class="filters" aria-label="Which users">
-	<a href="${usersPath}"${filter === "active" ? raw(' aria-current="page"') : ""}>Active</a>
-	<a href="${usersPath}?status=deactivated"${filter === "deactivated" ? raw(' aria-current="page"') : ""}>Deactivated</a>
+	<a href="${usersListHref(usersPath, { sort: params.sort })}"${filter === "active" ? raw(' aria-current="page"') : ""}>Active</a>
+	<a href="${usersListHref(usersPath, { status: "deactivated", sort: params.sort })}"${filter === "deactivated" ? raw(' aria-current="page"') : ""}>Deactivated</a>
+</nav>
+<nav class="filters" aria-label="Order">
+	<a href="${usersListHref(usersPath, { q: params.q, status: params.status })}"${order === "uid" ? raw(' aria-current="page"') : ""}>By uid</a>
+	<a href="${usersListHref(usersPath, { q: params.q, status: params.status, sort: "newest" })}"${order === "newest" ? raw(' aria-current="page"') : ""}>Newest first</a>
 </nav>
 <div class="toolbar">
 	<form method="get" action="${usersPath}" role="search">
 		${filter === "deactivated" ? html`<input type="hidden" name="status" value="deactivated">` : ""}
+		${order === "newest" ? html`<input type="hidden" name="sort" value="newest">` : ""}
 		<label for="q" class="visually-hidden">Search users</label>
 		<input id="q" name="q" type="search" placeholder="uid or name" aria-describedby="q-hint" value="${search}">
 		<button type="submit" class="secondary">Search</button>
