@@ -69,6 +69,8 @@ export interface WebhookWorker {
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** The second look after a wake-up, for a commit that had not landed at the first. */
+const WAKE_FOLLOW_UP_MS = 20;
 const DEFAULT_MAX_CONCURRENCY = 16;
 const DEFAULT_MAX_CONCURRENCY_PER_WEBHOOK = 4;
 /** 16 claimed rows of one webhook wait at most 4 waves of 10 s on this node; 2 minutes is far beyond that. */
@@ -302,6 +304,21 @@ export function startWebhookWorker(
 		});
 	}
 
+	/**
+	 * wake() comes from inside the transaction that writes the rows: a look at once may run before its COMMIT (on
+	 * PostgreSQL the claim takes another connection), so a second look follows shortly; the poll is the last resort.
+	 */
+	let followUp: NodeJS.Timeout | null = null;
+	function wake(): void {
+		scheduleWake();
+		if (followUp || closed) return;
+		followUp = setTimeout(() => {
+			followUp = null;
+			scheduleWake();
+		}, WAKE_FOLLOW_UP_MS);
+		followUp.unref();
+	}
+
 	const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
 	const timer = pollIntervalMs > 0 ? setInterval(scheduleWake, pollIntervalMs) : null;
 	timer?.unref();
@@ -323,12 +340,13 @@ export function startWebhookWorker(
 
 	return {
 		runOnce: claimAndSend,
-		wake: scheduleWake,
+		wake,
 		pruneOnce,
 		async close(): Promise<void> {
 			closed = true;
 			if (timer) clearInterval(timer);
 			if (pruneTimer) clearInterval(pruneTimer);
+			if (followUp) clearTimeout(followUp);
 			for (const abort of aborts) abort.abort();
 			await claiming;
 			while (tasks.size > 0) await Promise.allSettled([...tasks]);
