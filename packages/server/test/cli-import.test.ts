@@ -122,6 +122,25 @@ describe("latchkey users import (NDJSON)", () => {
 		expect(withoutSeconds(again2.stdout)).toBe(
 			"imported DIR/v2.ndjson: 3 rows: 0 created, 3 updated, 0 skipped, 0 rejected (T s)",
 		);
+		// The audit log names the CLI as the actor: ann created once, then updated twice; skipped runs record nothing.
+		const audit = await cli(["audit", "--uid", "ann", "--json"]);
+		const events = (JSON.parse(audit.stdout) as { data: Array<Record<string, unknown>> }).data;
+		expect(
+			events.map((event) => ({ type: event.type, actor: event.actor, subject: event.subject, details: event.details })),
+		).toEqual([
+			...["user.updated", "user.updated"].map((type) => ({
+				type,
+				actor: { kind: "cli", id: null },
+				subject: "ann",
+				details: { uid: "ann", method: "import" },
+			})),
+			{
+				type: "user.created",
+				actor: { kind: "cli", id: null },
+				subject: "ann",
+				details: { uid: "ann", method: "import" },
+			},
+		]);
 	});
 
 	test("a dry run reports what would happen and writes nothing", async () => {
