@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { createAuditRecorder, SYSTEM_CONTEXT } from "../src/audit/recorder.ts";
 import { RateLimits } from "../src/web/rate-limits.ts";
+import { createWebApp } from "../src/web-app.ts";
 import { createHarness, type Harness } from "./harness.ts";
 import { createOtherApp, credentialId, errorBody, expectError, expectResponse, T0 } from "./helpers.ts";
 
@@ -202,6 +204,42 @@ describe("POST /v3/data_import/users", () => {
 				},
 			},
 		});
+	});
+
+	test("each created user is audited as user.created by the REST key, with the client's address; failures are not", async () => {
+		const h = await harness();
+		const failures: unknown[] = [];
+		const audit = createAuditRecorder(h.store, SYSTEM_CONTEXT, { clock: h.clock, onError: (e) => failures.push(e) });
+		const app = createWebApp({ ...h.deps, audit });
+		const res = await app.request(
+			"/v3/data_import/users",
+			{
+				method: "POST",
+				headers: {
+					appid: h.seed.app.id,
+					apikey: h.seed.restApiKey,
+					"content-type": "application/json",
+					"user-agent": "importer/1",
+				},
+				body: JSON.stringify({ users: { ann: { name: "Ann" }, superhero1: { name: "Taken" }, bob: { name: "Bob" } } }),
+			},
+			{ incoming: { socket: { remoteAddress: "192.0.2.7" } } },
+		);
+		expect(res.status).toBe(200);
+		const rows = (await h.store.listAuditEvents(h.seed.app.id, { limit: 100 })).reverse();
+		expect(rows.map(({ id: _id, ...row }) => row)).toEqual(
+			["ann", "bob"].map((uid) => ({
+				type: "user.created",
+				appId: h.seed.app.id,
+				actor: { kind: "apiKey", id: credentialId(h.seed.restApiKey) },
+				subject: uid,
+				ip: "192.0.2.7",
+				userAgent: "importer/1",
+				details: { uid, method: "import" },
+				createdAt: h.clock.now(),
+			})),
+		);
+		expect(failures).toEqual([]);
 	});
 
 	test("another method is 405", async () => {

@@ -9,6 +9,7 @@ import { errorBody } from "../errors.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
 import { FULL_ACCESS, requireApiKey } from "../middleware/auth.ts";
 import { setRateLimitHeaders, tooManyRequests } from "../middleware/rate-limit.ts";
+import { auditedDeps } from "./audit-log.ts";
 
 /**
  * CometChat's data import of users (issue 18): `{"users": {"<uid>": {...}}}`, at most 50 a request, 60 requests a
@@ -25,7 +26,7 @@ export function dataImportRoutes(deps: AppDeps): Hono<Env> {
 			if (!decision.allowed) throw tooManyRequests(c, decision, "dataImport");
 			setRateLimitHeaders(c, decision);
 		}
-		const results = await importUsersRequest(deps, c.get("app").id, await readJSONBody(c));
+		const results = await importUsersRequest(auditedDeps(c, deps), c.get("app").id, await readJSONBody(c));
 		const data: Record<string, unknown> = {};
 		for (const { key, result } of results) {
 			data[key] =
