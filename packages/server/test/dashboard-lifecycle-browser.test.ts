@@ -175,6 +175,34 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard lifecycle in Chromium against a real 
 		await context.close();
 	});
 
+	test("a REST login shows on the overview's card and on the audit trail page, filtered by uid", async () => {
+		const minted = await rest(
+			credentials.appId,
+			"POST",
+			"/v3/users/superhero2/auth_tokens",
+			{ apikey: credentials.authKey },
+			{ platform: "WEB" },
+		);
+		expect(minted.status).toBe(200);
+		const { context, page } = await newPage();
+		await signIn(page);
+		await page.goto(`${server.url}/dashboard/apps/${credentials.appId}`);
+		const card = page.locator("section", { has: page.locator("#events") });
+		await expect(card.locator('td[data-label="Subject"]', { hasText: "superhero2" }).count()).resolves.toBeGreaterThan(
+			0,
+		);
+		await card.getByRole("link", { name: "The whole audit trail →" }).click();
+		await page.waitForURL(`${server.url}/dashboard/apps/${credentials.appId}/audit`);
+		await page.getByRole("searchbox", { name: "UID" }).fill("superhero2");
+		await page.getByRole("combobox", { name: "Event" }).selectOption("login.succeeded");
+		await page.getByRole("button", { name: "Filter" }).click();
+		await page.waitForURL(/\/audit\?type=login.succeeded&uid=superhero2/);
+		await expect(page.locator('td[data-label="Event"]').allTextContents()).resolves.toEqual(["login.succeeded"]);
+		await screenshot(page, "audit-desktop");
+		await expectFitsPhone(page, "audit");
+		await context.close();
+	});
+
 	test("app rename shows the new name; delete refuses a wrong typed name, then revokes tokens and closes sockets", async () => {
 		const doomed = await createApp(deps, { name: "Doomed app" });
 		const device = await connect(doomed, "superhero1");

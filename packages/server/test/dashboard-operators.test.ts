@@ -1,20 +1,30 @@
 import { afterEach, describe, expect, test } from "vitest";
+import type { KyselyStore } from "../src/store/kysely-store.ts";
+import type { OperatorInviteRecord, OperatorRecord } from "../src/store/store.ts";
 import { createDashboardHarness, type DashboardHarness, OPERATOR, type TestBrowser } from "./dashboard-support.ts";
+import { DIALECTS, openTestStore } from "./stores.ts";
 
 // Issue 17, item 5: the Operators page: list, invite (one-time link), accept, remove (not the last), change own
 // password (re-authentication through the sign-in throttle), sign out everywhere.
 
-let h: DashboardHarness;
+let h: DashboardHarness | null = null;
 afterEach(async () => {
-	await h.close();
+	await h?.close();
+	h = null;
 });
+
+/** The harness of the running test (set by signedIn or the test itself). */
+function harness(): DashboardHarness {
+	if (!h) throw new Error("no harness");
+	return h;
+}
 
 const HOUR = 60 * 60 * 1000;
 const INVITEE = { email: "new.op@example.test", name: "New Op", password: "the invitee's password" };
 
 async function signedIn(): Promise<{ browser: TestBrowser; csrf: string }> {
 	h = await createDashboardHarness();
-	const browser = h.browser("203.0.113.1");
+	const browser = harness().browser("203.0.113.1");
 	return { browser, csrf: await browser.signIn() };
 }
 
@@ -36,7 +46,7 @@ async function accept(
 	token: string,
 	fields: Partial<{ name: string; password: string; confirm: string }> = {},
 ): Promise<{ invitee: TestBrowser; res: Response }> {
-	const invitee = h.browser("203.0.113.2");
+	const invitee = harness().browser("203.0.113.2");
 	const res = await invitee.post("/dashboard/invite", {
 		token,
 		name: INVITEE.name,
@@ -48,14 +58,14 @@ async function accept(
 }
 
 async function operatorIdOf(email: string): Promise<string> {
-	const found = (await h.store.listOperators()).find((operator) => operator.email === email);
+	const found = (await harness().store.listOperators()).find((operator) => operator.email === email);
 	if (!found) throw new Error(`no operator ${email}`);
 	return found.id;
 }
 
 /** A copy of the browser's session cookie in another browser, so a cleared cookie still proves the session ended. */
 function copyOf(browser: TestBrowser): TestBrowser {
-	const copy = h.browser("203.0.113.99");
+	const copy = harness().browser("203.0.113.99");
 	copy.cookies.set("latchkey_session", browser.cookies.get("latchkey_session") ?? "");
 	return copy;
 }
@@ -78,7 +88,7 @@ describe("the operators page", () => {
 
 	test("needs a session", async () => {
 		h = await createDashboardHarness();
-		const res = await h.browser().get("/dashboard/operators");
+		const res = await harness().browser().get("/dashboard/operators");
 		expect(res.status).toBe(303);
 		expect(res.headers.get("location")).toBe("/dashboard/login?next=%2Fdashboard%2Foperators");
 	});
@@ -95,14 +105,14 @@ describe("invites", () => {
 		// A reload of the landing page shows the link no more, and invites nobody else.
 		const reloaded = await (await browser.get(landing)).text();
 		expect(reloaded).not.toContain("invite?token=");
-		expect(await h.store.listOperatorInvites(h.clock.now())).toHaveLength(1);
+		expect(await harness().store.listOperatorInvites(harness().clock.now())).toHaveLength(1);
 		expect(token).toMatch(/^lkoi_[0-9a-f]{20}\.[\w-]{43}$/);
 		const [id, secret] = token.split(".") as [string, string];
-		const stored = await h.store.getOperatorInvite(id);
+		const stored = await harness().store.getOperatorInvite(id);
 		expect(stored).toMatchObject({
 			email: INVITEE.email,
 			invitedBy: OPERATOR.email,
-			expiresAt: h.clock.now() + 24 * HOUR,
+			expiresAt: harness().clock.now() + 24 * HOUR,
 		});
 		expect(JSON.stringify(stored)).not.toContain(secret);
 		const page = await (await browser.get("/dashboard/operators")).text();
@@ -120,13 +130,15 @@ describe("invites", () => {
 			expect(res.status).toBe(400);
 			expect(await res.text()).toContain(message);
 		}
-		expect(await h.store.listOperatorInvites(h.clock.now())).toEqual([]);
+		expect(await harness().store.listOperatorInvites(harness().clock.now())).toEqual([]);
 	});
 
 	test("the invitee sets name and password, is signed in, and is listed with their name", async () => {
 		const { browser, csrf } = await signedIn();
 		const token = await invite(browser, csrf);
-		const form = await h.browser().get(`/dashboard/invite?token=${encodeURIComponent(token)}`);
+		const form = await harness()
+			.browser()
+			.get(`/dashboard/invite?token=${encodeURIComponent(token)}`);
 		expect(form.status).toBe(200);
 		expect(await form.text()).toContain(`value="${INVITEE.email}" readonly`);
 		const { invitee, res } = await accept(token);
@@ -135,9 +147,9 @@ describe("invites", () => {
 		expect((await invitee.get("/dashboard/apps")).status).toBe(200);
 		const page = await (await browser.get("/dashboard/operators")).text();
 		expect(page).toContain(`<td data-label="Name">${INVITEE.name}</td>`);
-		expect(await h.store.listOperatorInvites(h.clock.now())).toEqual([]);
+		expect(await harness().store.listOperatorInvites(harness().clock.now())).toEqual([]);
 		// The new operator signs in with the password they chose.
-		const again = h.browser("203.0.113.3");
+		const again = harness().browser("203.0.113.3");
 		await again.signIn({ email: INVITEE.email, password: INVITEE.password });
 	});
 
@@ -152,13 +164,19 @@ describe("invites", () => {
 		const other = await invite(browser, csrf, "other@example.test");
 		const [otherId] = other.split(".") as [string];
 		expect((await accept(`${otherId}.${"A".repeat(43)}`)).res.status).toBe(410);
-		expect((await h.browser().get(`/dashboard/invite?token=${otherId}.forged`)).status).toBe(410);
+		expect((await harness().browser().get(`/dashboard/invite?token=${otherId}.forged`)).status).toBe(410);
 
-		h.clock.advance(24 * HOUR);
-		expect((await h.browser().get(`/dashboard/invite?token=${encodeURIComponent(other)}`)).status).toBe(410);
+		harness().clock.advance(24 * HOUR);
+		expect(
+			(
+				await harness()
+					.browser()
+					.get(`/dashboard/invite?token=${encodeURIComponent(other)}`)
+			).status,
+		).toBe(410);
 		expect((await accept(other)).res.status).toBe(410);
 		// Both were created at the same (test) millisecond, so their order is the ids'.
-		expect((await h.store.listOperators()).map((operator) => operator.email).sort()).toEqual(
+		expect((await harness().store.listOperators()).map((operator) => operator.email).sort()).toEqual(
 			[INVITEE.email, OPERATOR.email].sort(),
 		);
 	});
@@ -170,7 +188,7 @@ describe("invites", () => {
 		const asked = await browser.post(`/dashboard/operators/invites/${id}/revoke`, { _csrf: csrf });
 		expect(asked.status).toBe(200);
 		expect(await asked.text()).toContain(`Withdraw the invite for ${INVITEE.email}: its link stops working.`);
-		expect(await h.store.getOperatorInvite(id)).not.toBeNull();
+		expect(await harness().store.getOperatorInvite(id)).not.toBeNull();
 		const res = await browser.post(`/dashboard/operators/invites/${id}/revoke`, { _csrf: csrf, confirm: "1" });
 		expect(res.status).toBe(303);
 		expect(res.headers.get("location")).toBe("/dashboard/operators?notice=invite-revoked");
@@ -197,7 +215,7 @@ describe("invites", () => {
 		const token = await invite(browser, csrf);
 		const results = await Promise.all([accept(token), accept(token, { name: "Racer" })]);
 		expect(results.map((result) => result.res.status).sort()).toEqual([303, 410]);
-		expect((await h.store.listOperators()).length).toBe(2);
+		expect((await harness().store.listOperators()).length).toBe(2);
 	});
 
 	test("an email that became an operator meanwhile is refused and nothing is created twice", async () => {
@@ -208,13 +226,13 @@ describe("invites", () => {
 		const res = (await accept(second)).res;
 		expect(res.status).toBe(400);
 		expect(await res.text()).toContain(`An operator with the email ${INVITEE.email} already exists.`);
-		expect((await h.store.listOperators()).length).toBe(2);
+		expect((await harness().store.listOperators()).length).toBe(2);
 	});
 
 	test("an accept posted from another origin is refused", async () => {
 		const { browser, csrf } = await signedIn();
 		const token = await invite(browser, csrf);
-		const res = await h
+		const res = await harness()
 			.browser()
 			.post(
 				"/dashboard/invite",
@@ -222,7 +240,7 @@ describe("invites", () => {
 				{ origin: "http://evil.test" },
 			);
 		expect(res.status).toBe(403);
-		expect((await h.store.listOperators()).length).toBe(1);
+		expect((await harness().store.listOperators()).length).toBe(1);
 	});
 });
 
@@ -244,12 +262,12 @@ describe("removing an operator", () => {
 		expect(res.status).toBe(303);
 		expect(res.headers.get("location")).toBe("/dashboard/operators?notice=operator-removed");
 		await expectSignedOut(invitee);
-		expect((await h.store.listOperators()).map((operator) => operator.email)).toEqual([OPERATOR.email]);
-		const login = await h.browser("203.0.113.9").get("/dashboard/login");
+		expect((await harness().store.listOperators()).map((operator) => operator.email)).toEqual([OPERATOR.email]);
+		const login = await harness().browser("203.0.113.9").get("/dashboard/login");
 		expect(login.status).toBe(200);
-		await expect(h.browser("203.0.113.9").signIn({ email: INVITEE.email, password: INVITEE.password })).rejects.toThrow(
-			"sign-in answered 401",
-		);
+		await expect(
+			harness().browser("203.0.113.9").signIn({ email: INVITEE.email, password: INVITEE.password }),
+		).rejects.toThrow("sign-in answered 401");
 	});
 
 	test("the last operator cannot be removed", async () => {
@@ -258,7 +276,7 @@ describe("removing an operator", () => {
 		const res = await browser.post(`/dashboard/operators/${id}/remove`, { _csrf: csrf, confirm: "1" });
 		expect(res.status).toBe(400);
 		expect(await res.text()).toContain("The last operator cannot be removed: invite another operator first.");
-		expect((await h.store.listOperators()).length).toBe(1);
+		expect((await harness().store.listOperators()).length).toBe(1);
 		expect((await browser.get("/dashboard/apps")).status).toBe(200);
 	});
 
@@ -278,7 +296,7 @@ describe("removing an operator", () => {
 			(res) => res.headers.get("location") === "/dashboard/operators?notice=operator-removed",
 		);
 		expect(removed.length).toBe(1);
-		expect((await h.store.listOperators()).length).toBe(1);
+		expect((await harness().store.listOperators()).length).toBe(1);
 	});
 
 	test("removing oneself (not the last) signs out at once", async () => {
@@ -308,7 +326,7 @@ describe("changing one's password", () => {
 
 	test("needs the current password; then the old one stops working, other sessions end, this one stays", async () => {
 		const { browser, csrf } = await signedIn();
-		const elsewhere = h.browser("203.0.113.7");
+		const elsewhere = harness().browser("203.0.113.7");
 		await elsewhere.signIn();
 		const wrong = await browser.post("/dashboard/account/password", {
 			_csrf: csrf,
@@ -330,8 +348,8 @@ describe("changing one's password", () => {
 		expect(res.headers.get("location")).toBe("/dashboard/operators?notice=password-changed");
 		expect((await browser.get("/dashboard/apps")).status).toBe(200);
 		await expectSignedOut(elsewhere);
-		await expect(h.browser("203.0.113.8").signIn()).rejects.toThrow("sign-in answered 401");
-		await h.browser("203.0.113.8").signIn({ email: OPERATOR.email, password: NEW_PASSWORD });
+		await expect(harness().browser("203.0.113.8").signIn()).rejects.toThrow("sign-in answered 401");
+		await harness().browser("203.0.113.8").signIn({ email: OPERATOR.email, password: NEW_PASSWORD });
 	});
 
 	test("a too-short or unrepeated new password is a 400 and changes nothing", async () => {
@@ -352,7 +370,7 @@ describe("changing one's password", () => {
 		});
 		expect(differs.status).toBe(400);
 		expect(await differs.text()).toContain("The two new passwords are not the same.");
-		await h.browser("203.0.113.8").signIn();
+		await harness().browser("203.0.113.8").signIn();
 	});
 
 	test("guessing the current password goes through the sign-in throttle", async () => {
@@ -365,19 +383,19 @@ describe("changing one's password", () => {
 				confirmPassword: NEW_PASSWORD,
 			});
 		for (let attempt = 0; attempt < 5; attempt++) expect((await guess()).status).toBe(400);
-		const checks = h.passwordChecks();
+		const checks = harness().passwordChecks();
 		const refused = await guess();
 		expect(refused.status).toBe(429);
 		expect(refused.headers.get("retry-after")).toBe("900");
 		expect(await refused.text()).toContain("Too many failed sign-in attempts from this address.");
-		expect(h.passwordChecks()).toBe(checks);
+		expect(harness().passwordChecks()).toBe(checks);
 	});
 });
 
 describe("signing out everywhere", () => {
 	test("ends every session of the operator, this one included, and no other operator's", async () => {
 		const { browser, csrf } = await signedIn();
-		const laptop = h.browser("203.0.113.4");
+		const laptop = harness().browser("203.0.113.4");
 		await laptop.signIn();
 		const { invitee } = await accept(await invite(browser, csrf));
 		const copy = copyOf(browser);
@@ -415,9 +433,84 @@ describe("CSRF on every new form", () => {
 			const foreign = await browser.post(path, { ...fields, _csrf: csrf }, { origin: "http://evil.test" });
 			expect({ path, status: foreign.status }).toEqual({ path, status: 403 });
 		}
-		expect((await h.store.listOperatorInvites(h.clock.now())).map((pending) => pending.email)).toEqual([INVITEE.email]);
-		expect((await h.store.listOperators()).length).toBe(1);
+		expect((await harness().store.listOperatorInvites(harness().clock.now())).map((pending) => pending.email)).toEqual([
+			INVITEE.email,
+		]);
+		expect((await harness().store.listOperators()).length).toBe(1);
 		expect((await browser.get("/dashboard/apps")).status).toBe(200);
-		await h.browser("203.0.113.8").signIn();
+		await harness().browser("203.0.113.8").signIn();
+	});
+});
+
+describe.each(DIALECTS)("operator store methods (%s)", (dialect) => {
+	let store: KyselyStore;
+	afterEach(async () => {
+		await store.close();
+	});
+
+	function operator(id: string, email: string): OperatorRecord {
+		return { id, email, emailLower: email.toLowerCase(), passwordHash: "fake:x", createdAt: 1_000 };
+	}
+
+	function invite(id: string, email: string, expiresAt = 10_000): OperatorInviteRecord {
+		return { id, secretHash: "h1", email, emailLower: email, invitedBy: "a@x.test", createdAt: 0, expiresAt };
+	}
+
+	test("of two removals of each other at once, one removes and the other is refused as the last", async () => {
+		store = await openTestStore(dialect);
+		await store.insertOperator(operator("op_a", "a@x.test"));
+		await store.insertOperator(operator("op_b", "b@x.test"));
+		const outcomes = await Promise.all([store.deleteOperator("op_a"), store.deleteOperator("op_b")]);
+		expect(outcomes.sort()).toEqual(["last", "removed"]);
+		expect((await store.listOperators()).length).toBe(1);
+		expect(await store.deleteOperator("op_nobody")).toBe("notFound");
+	});
+
+	test("an invite is claimed once, only with its hash and before it expires; a taken email keeps it", async () => {
+		store = await openTestStore(dialect);
+		await store.insertOperator(operator("op_a", "a@x.test"));
+		await store.insertOperatorInvite(invite("lkoi_1", "b@x.test"));
+		await store.insertOperatorInvite(invite("lkoi_2", "a@x.test"));
+		expect(await store.claimOperatorInvite("lkoi_1", "wrong", 5, operator("op_b", "b@x.test"), { name: "B" })).toBe(
+			"invalid",
+		);
+		expect(await store.claimOperatorInvite("lkoi_1", "h1", 10_000, operator("op_b", "b@x.test"), { name: "B" })).toBe(
+			"invalid",
+		);
+		const racers = await Promise.all([
+			store.claimOperatorInvite("lkoi_1", "h1", 5, operator("op_b", "b@x.test"), { name: "B" }),
+			store.claimOperatorInvite("lkoi_1", "h1", 5, operator("op_c", "b@x.test"), { name: "C" }),
+		]);
+		expect(racers.sort()).toEqual(["created", "invalid"]);
+		expect(await store.claimOperatorInvite("lkoi_2", "h1", 5, operator("op_d", "a@x.test"), { name: null })).toBe(
+			"emailTaken",
+		);
+		expect((await store.getOperatorInvite("lkoi_2"))?.email).toBe("a@x.test");
+		expect((await store.listOperators()).map(({ email, name }) => ({ email, name }))).toEqual([
+			{ email: "a@x.test", name: null },
+			{ email: "b@x.test", name: expect.stringMatching(/^[BC]$/) },
+		]);
+	});
+
+	test("a password change ends the operator's other sessions; sign-out-everywhere ends all of them", async () => {
+		store = await openTestStore(dialect);
+		await store.insertOperator(operator("op_a", "a@x.test"));
+		await store.insertOperator(operator("op_b", "b@x.test"));
+		for (const [id, operatorId] of [
+			["lkos_1", "op_a"],
+			["lkos_2", "op_a"],
+			["lkos_3", "op_b"],
+		] as const) {
+			await store.insertOperatorSession(
+				{ id, operatorId, secretHash: "s", createdAt: 1_000, lastSeenAt: 1_000 },
+				{ pruneCreatedBefore: 0 },
+			);
+		}
+		expect(await store.updateOperatorPassword("op_a", "fake:new", { keepSessionId: "lkos_1" })).toBe(true);
+		expect(await store.getOperatorSession("lkos_2")).toBeNull();
+		expect((await store.getOperatorSession("lkos_1"))?.operator.passwordHash).toBe("fake:new");
+		expect(await store.deleteOperatorSessions("op_a", {})).toBe(1);
+		expect(await store.getOperatorSession("lkos_1")).toBeNull();
+		expect(await store.getOperatorSession("lkos_3")).not.toBeNull();
 	});
 });

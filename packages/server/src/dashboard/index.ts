@@ -8,6 +8,7 @@ import { CONFIRM_SCRIPT } from "./confirm-script.ts";
 import { renderErrorPage, showError } from "./errors.ts";
 import { SECURITY_HEADERS } from "./layout.ts";
 import { appsPages } from "./pages/apps.ts";
+import { auditPages } from "./pages/audit.ts";
 import { authPages } from "./pages/auth.ts";
 import { keysPages } from "./pages/keys.ts";
 import { operatorsPages } from "./pages/operators.ts";
@@ -71,6 +72,7 @@ export function createDashboard(deps: AppDeps): Hono<DashboardEnv> {
 	dashboard.route("/", keysPages(deps));
 	dashboard.route("/", securityPages(deps));
 	dashboard.route("/", operatorsPages(deps));
+	dashboard.route("/", auditPages(deps));
 	dashboard.all("*", (c) => {
 		// `/dashboard/apps/` means `/dashboard/apps`; the path is this origin's, so the redirect stays here.
 		if (c.req.method === "GET" && c.req.path.length > 1 && c.req.path.endsWith("/")) {

@@ -121,6 +121,9 @@ nav.pages .current{font-weight:600}
 .snippet pre code{white-space:pre;overflow-wrap:normal}
 .quick-start .kv dd form{margin:.25rem 0 0}
 .quick-start h3{font-size:1rem;margin:1.25rem 0 .5rem}
+form.filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end;margin-bottom:1rem}
+form.filters>div{flex:1 1 12rem;min-width:0}
+form.filters .actions{flex:0 0 auto;margin:0 0 .25rem}
 `;
 
 /** The console's icon (a keyhole), served as `/dashboard/favicon.svg` and `/dashboard/favicon.ico`. */

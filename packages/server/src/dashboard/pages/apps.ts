@@ -24,6 +24,7 @@ import {
 import { noticeFor } from "../notices.ts";
 import { renderQuickStart } from "../quick-start.ts";
 import { type DashboardContext, type DashboardEnv, readForm } from "../session.ts";
+import { renderRecentEventsCard } from "./audit.ts";
 
 const APPS_PER_PAGE = 20;
 
@@ -159,13 +160,6 @@ function renderRenameForm(c: DashboardContext, app: AppRecord, form: OverviewExt
 	</form>`;
 }
 
-function renderRecentEvents(): Html {
-	return html`<section class="card" aria-labelledby="events">
-	<h2 id="events">Recent auth events</h2>
-	<p class="muted">Not shown here yet. A user's page shows when each of their tokens was created and last used.</p>
-</section>`;
-}
-
 async function renderOverview(
 	deps: AppDeps,
 	c: DashboardContext,
@@ -189,7 +183,7 @@ async function renderOverview(
 	<div class="stat"><span class="n">${live}</span><span class="l">Live sockets${live === "—" ? html` <span class="hint">(not reported by this server)</span>` : ""}</span></div>
 </div>
 ${renderQuickStart({ app, publicURL: publicURLOf(deps, c), authKey: overview.authKey, csrfToken: session.csrfToken })}
-${renderRecentEvents()}
+${await renderRecentEventsCard(deps, app)}
 <section class="card" aria-labelledby="security-link">
 	<h2 id="security-link">Security</h2>
 	<p>Token timeouts, Auth Key login, production mode and token storage: <a href="${appPath(app.id, "/security")}">security settings</a>.</p>
