@@ -3,10 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
+import { createAuditRecorder } from "../src/audit/recorder.ts";
+import { createApp as createLatchkeyApp } from "../src/domain/apps.ts";
 import { toUnixSeconds } from "../src/domain/clock.ts";
+import { noEvents } from "../src/events/bus.ts";
 import { KyselyStore } from "../src/store/kysely-store.ts";
 import { verifyWebhookSignature } from "../src/webhooks/signature.ts";
+import { createWebhook } from "../src/webhooks/webhooks.ts";
 import { computeRetryDelayMs, DEFAULT_MAX_RETRY_AGE_MS, DEFAULT_WEBHOOK_HISTORY_MS } from "../src/webhooks/worker.ts";
+import { ManualClock } from "./harness.ts";
+import { openTestStore } from "./stores.ts";
 import { within } from "./wait.ts";
 import { createDeliveryFixture, type DeliveryFixture, type Receiver, startReceiver } from "./webhooks-support.ts";
 
@@ -243,6 +249,40 @@ describe("the address guard at delivery", () => {
 			expect(await fixture.deliveries(id)).toMatchObject([{ status: "pending", attempts: 1, lastResponseCode: null }]);
 		});
 	}
+});
+
+describe("every process that records events", () => {
+	test("queues their deliveries, also through a store the server did not set up (the CLI's)", async () => {
+		const store = await openTestStore("sqlite");
+		try {
+			const clock = new ManualClock();
+			const deps = { store, clock, events: noEvents };
+			const seed = await createLatchkeyApp(deps, { name: "CLI" });
+			const { webhook } = await createWebhook(
+				deps,
+				seed.app.id,
+				{ url: "https://hooks.example.com/", events: ["user.deleted"] },
+				{ allowPrivate: false },
+			);
+			const cli = createAuditRecorder(
+				store,
+				{ actor: { kind: "cli", id: null }, ip: null, userAgent: null },
+				{
+					clock,
+					onError: (error) => {
+						throw error;
+					},
+				},
+			);
+			await cli.record({ type: "user.deleted", appId: seed.app.id, subject: "bob", details: { uid: "bob" } });
+			const { items } = await store.listWebhookDeliveries(seed.app.id, webhook.id, { limit: 10, offset: 0 });
+			expect(items.map((d) => [d.eventType, d.status, JSON.parse(d.event).actor])).toEqual([
+				["user.deleted", "pending", { kind: "cli", id: null }],
+			]);
+		} finally {
+			await store.close();
+		}
+	});
 });
 
 describe("history", () => {

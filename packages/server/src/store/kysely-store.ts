@@ -76,6 +76,11 @@ export class KyselyStore implements Store {
 			location.kind === "sqlite"
 				? new WriteQueue(this.db, options.onCommit ? { onCommit: options.onCommit } : {})
 				: null;
+		// Webhooks (issue 16): whatever records audit events through this store (the server, the CLI) also queues
+		// their deliveries in the same transaction; the server replaces this with a hook that also wakes its worker.
+		this.onAuditRows = async (trx, events) => {
+			await webhooks.insertAuditEventDeliveries(trx, events);
+		};
 	}
 
 	async migrate(): Promise<void> {

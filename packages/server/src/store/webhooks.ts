@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
+import type { AuditEvent } from "../audit/audit-event.ts";
 import type { DialectName } from "./dialects.ts";
 import { toNumber } from "./rows.ts";
 import type { Page, PageRequest } from "./store.ts";
@@ -278,6 +279,38 @@ export async function insertWebhookDeliveries(db: Kysely<Tables>, events: readon
 	}
 	if (rows.length > 0) await db.insertInto("webhook_deliveries").values(rows).execute();
 	return rows.length;
+}
+
+/**
+ * The outbox write for audit events just inserted (the OnAuditRows hook's work, store/kysely-store.ts): one pending
+ * delivery per webhook of each event's app subscribed to its type, in the caller's transaction. Every process that
+ * records events does this (the CLI too), so none of them bypasses webhooks. How many rows it wrote.
+ */
+export async function insertAuditEventDeliveries(db: Kysely<Tables>, events: readonly AuditEvent[]): Promise<number> {
+	return await insertWebhookDeliveries(
+		db,
+		events.map((event) => ({
+			type: event.type,
+			appId: event.appId,
+			createdAt: event.createdAt,
+			json: serializeWebhookEvent(event),
+		})),
+	);
+}
+
+/** The body of a delivery: the audit event as the audit log's API shows it. */
+export function serializeWebhookEvent(event: AuditEvent): string {
+	return JSON.stringify({
+		id: event.id,
+		type: event.type,
+		appId: event.appId,
+		actor: event.actor,
+		subject: event.subject,
+		ip: event.ip,
+		userAgent: event.userAgent,
+		details: event.details,
+		createdAt: event.createdAt,
+	});
 }
 
 /**
