@@ -242,6 +242,24 @@ describe("POST /v3/data_import/users", () => {
 		expect(failures).toEqual([]);
 	});
 
+	test("keys named __proto__ and constructor are users like any other, answered under their keys", async () => {
+		const h = await harness();
+		const res = await h.call("POST", "/v3/data_import/users", {
+			key: h.seed.restApiKey,
+			body: '{"users":{"__proto__":{"name":"P"},"constructor":{"name":"C"}}}',
+		});
+		const created = (uid: string, name: string) => ({
+			success: true,
+			data: { uid, name, status: "offline", role: "default", createdAt: T0 },
+		});
+		expect({ status: res.status, text: await res.text() }).toEqual({
+			status: 200,
+			// Written out: an object literal's __proto__ would set its prototype, not make a key.
+			text: `{"data":{"__proto__":${JSON.stringify(created("__proto__", "P"))},"constructor":${JSON.stringify(created("constructor", "C"))}}}`,
+		});
+		expect((await h.call("GET", "/v3/users/__proto__", { key: h.seed.restApiKey })).status).toBe(200);
+	});
+
 	test("another method is 405", async () => {
 		const h = await harness();
 		await expectError(

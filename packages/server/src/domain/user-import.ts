@@ -207,14 +207,13 @@ function readUid(input: unknown): string | null {
 	return typeof uid === "string" && uid.length > 0 ? uid.toLowerCase().slice(0, 100) : null;
 }
 
-const importRequestSchema = z.object({
-	users: z
-		.record(z.string(), z.unknown())
-		.refine((users) => Object.keys(users).length >= 1, { message: "The users must have at least 1 item." })
-		.refine((users) => Object.keys(users).length <= MAX_USERS_PER_IMPORT_REQUEST, {
-			message: `The users may not have more than ${MAX_USERS_PER_IMPORT_REQUEST} items.`,
-		}),
-});
+const importRequestSchema = z.object({ users: z.record(z.string(), z.unknown()) });
+
+function badUsers(message: string): LatchkeyError {
+	return new LatchkeyError("ERR_BAD_REQUEST", "Failed to validate the data sent with the request.", {
+		users: [message],
+	});
+}
 
 /**
  * CometChat's `POST /v3/data_import/users`: `{"users": {"<uid>": {user}}}`, at most 50 users. Each key is its
@@ -229,7 +228,15 @@ export async function importUsersRequest(
 	appId: string,
 	input: unknown,
 ): Promise<Array<{ key: string; result: ImportRowResult }>> {
-	const { users } = parseInput(importRequestSchema, input);
+	parseInput(importRequestSchema, input);
+	// The keys as sent: zod's copy of a record drops a "__proto__" key (it sets the copy's prototype instead), and
+	// a user must never vanish from the answer unreported.
+	const users = (input as { users: Record<string, unknown> }).users;
+	const count = Object.keys(users).length;
+	if (count < 1) throw badUsers("The users must have at least 1 item.");
+	if (count > MAX_USERS_PER_IMPORT_REQUEST) {
+		throw badUsers(`The users may not have more than ${MAX_USERS_PER_IMPORT_REQUEST} items.`);
+	}
 	const rows: ImportRow[] = Object.entries(users).map(([key, value]) => {
 		if (value === null || typeof value !== "object" || Array.isArray(value)) return { label: key, input: value };
 		const uid = (value as { uid?: unknown }).uid;

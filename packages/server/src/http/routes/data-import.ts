@@ -27,7 +27,8 @@ export function dataImportRoutes(deps: AppDeps): Hono<Env> {
 			setRateLimitHeaders(c, decision);
 		}
 		const results = await importUsersRequest(auditedDeps(c, deps), c.get("app").id, await readJSONBody(c));
-		const data: Record<string, unknown> = {};
+		// No prototype: a key named "__proto__" is then an ordinary key of the answer.
+		const data: Record<string, unknown> = Object.create(null);
 		for (const { key, result } of results) {
 			data[key] =
 				result.outcome === "rejected"
