@@ -30,7 +30,7 @@ describe("deleting an app", () => {
 		const page = await res.text();
 		expect(page).toContain("<h1>Delete app?</h1>");
 		expect(page).toContain(
-			`Delete the app Test app (${h.seed.app.id}) with its 5 users, 1 auth tokens and 2 API keys; its live sockets close. This cannot be undone.`,
+			`Delete the app Test app (${h.seed.app.id}) with its 5 users, 1 auth token and 2 API keys; its live sockets close. This cannot be undone.`,
 		);
 		expect(page).toContain('<label for="confirmName">Type Test app to confirm</label>');
 		expect(await h.store.getApp(h.seed.app.id)).not.toBeNull();

@@ -221,7 +221,7 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard lifecycle in Chromium against a real 
 		const dialog = page.locator("#confirm-dialog");
 		await expect(dialog.isVisible()).resolves.toBe(true);
 		await expect(dialog.locator("#confirm-message").textContent()).resolves.toContain(
-			`Delete the app ${renamed} (${doomed.app.id}) with its 5 users, 1 auth tokens and 2 API keys; its 1 live sockets close.`,
+			`Delete the app ${renamed} (${doomed.app.id}) with its 5 users, 1 auth token and 2 API keys; its live socket closes.`,
 		);
 		await screenshot(page, "app-delete-dialog-desktop");
 		await expectFitsPhone(page, "app-delete-dialog");

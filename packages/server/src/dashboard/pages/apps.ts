@@ -38,17 +38,27 @@ function appNoticeFor(code: string | undefined): string | null {
 	return noticeFor(code) ?? (code ? (APP_NOTICES[code] ?? null) : null);
 }
 
+/** "1 user", "3 users". */
+function count(n: number, noun: string): string {
+	return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /**
  * The app's delete confirmation, built from the current counts so the sentence the operator confirms is what
  * happens. The name must be typed: deleting an app cannot be undone.
  */
 function deleteAppRequest(overview: AppOverview, live: string): ConfirmRequest {
 	const { app } = overview;
-	const sockets = live === "—" ? "its live sockets close" : `its ${live} live sockets close`;
+	const sockets =
+		live === "—"
+			? "its live sockets close"
+			: live === "1"
+				? "its live socket closes"
+				: `its ${live} live sockets close`;
 	return {
 		action: appPath(app.id, "/delete"),
 		label: "Delete app",
-		message: `Delete the app ${app.name} (${app.id}) with its ${overview.userCount} users, ${overview.authTokenCount} auth tokens and ${overview.apiKeyCount} API keys; ${sockets}. This cannot be undone.`,
+		message: `Delete the app ${app.name} (${app.id}) with its ${count(overview.userCount, "user")}, ${count(overview.authTokenCount, "auth token")} and ${count(overview.apiKeyCount, "API key")}; ${sockets}. This cannot be undone.`,
 		cancelHref: appPath(app.id),
 		typedName: app.name,
 		page: {
