@@ -39,14 +39,14 @@ describe.skipIf(!url)("two PostgreSQL nodes", () => {
 			{ store: stores[0] as KyselyStore, clock, events: noEvents },
 			{ name: "Pair" },
 		);
-		// How many deliveries each node claimed.
-		const claimed = [0, 0];
+		// How many attempts each node recorded.
+		const recorded = [0, 0];
 		stores.forEach((store, i) => {
-			const claim = store.claimWebhookDeliveries.bind(store);
-			store.claimWebhookDeliveries = async (request) => {
-				const rows = await claim(request);
-				claimed[i] = (claimed[i] ?? 0) + rows.length;
-				return rows;
+			const settle = store.settleWebhookDelivery.bind(store);
+			store.settleWebhookDelivery = async (id, nodeId, outcome) => {
+				const held = await settle(id, nodeId, outcome);
+				if (held) recorded[i] = (recorded[i] ?? 0) + 1;
+				return held;
 			};
 		});
 		const nodes: RunningServer[] = [];
@@ -89,7 +89,7 @@ describe.skipIf(!url)("two PostgreSQL nodes", () => {
 		}
 		await receiver.waitForRequests(EVENTS);
 		for (const node of nodes) await node.webhooks.close();
-		const [sentByA, sentByB] = claimed;
+		const [sentByA, sentByB] = recorded;
 		const ids = receiver.requests.map((request) => String(request.headers["latchkey-webhook-id"]));
 		expect(ids).toHaveLength(EVENTS);
 		expect(new Set(ids).size).toBe(EVENTS);

@@ -312,16 +312,45 @@ describe("bounds", () => {
 		const worker = fixture.startWorker({ maxConcurrency: 16, maxConcurrencyPerWebhook: 4 });
 		const firstRound = worker.runOnce();
 		// Answer the oldest open request, one at a time; each answer lets exactly one more in.
-		for (let answered = 0; answered < 16; answered++) {
-			await receiver.waitForRequests(Math.min(16, answered + 4));
+		for (let answered = 0; answered < 20; answered++) {
+			await receiver.waitForRequests(Math.min(20, answered + 4));
 			receiver.requests.find((r) => !r.answered)?.respond(200);
 		}
-		expect(await firstRound).toBe(16);
+		expect(await firstRound).toBe(4);
+		// The attempts the background claims started are recorded.
+		await worker.drain();
 		const states = (await fixture.deliveries(id)).map((d) => d.status);
-		expect(states.filter((s) => s === "delivered")).toHaveLength(16);
-		expect(states.filter((s) => s === "pending")).toHaveLength(4);
-		expect(receiver.requests).toHaveLength(16);
+		expect(states).toEqual(Array(20).fill("delivered"));
+		expect(receiver.requests).toHaveLength(20);
 		expect(receiver.maxOpen()).toBe(4);
+	});
+
+	test("a hanging endpoint does not hold back another webhook's deliveries", async () => {
+		fixture = await createDeliveryFixture();
+		receiver = await startReceiver(() => "hold");
+		const fast = await startReceiver(() => 200);
+		try {
+			const slow = await fixture.createWebhook(receiver.url, ["user.created"]);
+			const quick = await fixture.createWebhook(fast.url, ["user.deleted"]);
+			// The slow endpoint's rows are the oldest: a worker that queued them locally would fill its slots with them.
+			for (let i = 0; i < 10; i++) await fixture.recordEvent("user.created", `u${i}`);
+			fixture.clock.advance(1);
+			for (let i = 0; i < 10; i++) await fixture.recordEvent("user.deleted", `u${i}`);
+			const worker = fixture.startWorker({ maxConcurrency: 8, maxConcurrencyPerWebhook: 4 });
+			void worker.runOnce();
+			await fast.waitForRequests(10);
+			await receiver.waitForRequests(4);
+			// The slow endpoint holds 4 sockets and no more; the other webhook got everything through meanwhile.
+			expect(receiver.requests).toHaveLength(4);
+			expect(receiver.requests.every((r) => !r.answered)).toBe(true);
+			for (const request of receiver.requests) request.respond(500);
+			await worker.drain();
+			expect((await fixture.deliveries(quick.id)).map((d) => d.status)).toEqual(Array(10).fill("delivered"));
+			// The slow webhook's 4 answered 500 (retried later); its 6 others were never taken from the outbox.
+			expect((await fixture.deliveries(slow.id)).map((d) => d.attempts).sort()).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+		} finally {
+			await fast.close();
+		}
 	});
 });
 

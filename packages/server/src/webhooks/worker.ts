@@ -33,13 +33,13 @@ export interface WebhookWorkerOptions {
 	resolveHost?: ResolveHost;
 	/** How often the worker looks for due deliveries besides wake(); 0 turns the timer off (tests call runOnce). */
 	pollIntervalMs?: number;
-	/** How long one POST may take, connection to last response header. */
+	/** How long one POST may take, from connecting to the end of the response. */
 	timeoutMs?: number;
 	/** Deliveries in flight on this node at once, over all endpoints. */
 	maxConcurrency?: number;
 	/** Deliveries in flight to one webhook at once: a slow endpoint holds at most this many sockets. */
 	maxConcurrencyPerWebhook?: number;
-	/** How long a claim keeps other nodes off a delivery; far above what one wave of attempts takes. */
+	/** How long a claim keeps other nodes off a delivery; far above what one attempt takes. */
 	leaseMs?: number;
 	/** After this long since the event, a delivery still failing is marked failed instead of retried. */
 	maxRetryAgeMs?: number;
@@ -63,6 +63,8 @@ export interface WebhookWorker {
 	wake(): void;
 	/** Deletes delivered and failed deliveries older than the history (in batches); how many went. */
 	pruneOnce(): Promise<number>;
+	/** Resolves once no attempt is in flight and none is being claimed (what it sent is recorded). */
+	drain(): Promise<void>;
 	/** Stops polling, cuts the requests in flight and gives their deliveries back unsent, then resolves. */
 	close(): Promise<void>;
 }
@@ -73,7 +75,7 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
 const WAKE_FOLLOW_UP_MS = 20;
 const DEFAULT_MAX_CONCURRENCY = 16;
 const DEFAULT_MAX_CONCURRENCY_PER_WEBHOOK = 4;
-/** 16 claimed rows of one webhook wait at most 4 waves of 10 s on this node; 2 minutes is far beyond that. */
+/** A claim covers one attempt (at most the 10 s timeout) and its record; 2 minutes is far beyond that. */
 const DEFAULT_LEASE_MS = 120_000;
 /** Retries go on for 24 hours after the event. */
 export const DEFAULT_MAX_RETRY_AGE_MS = 24 * 60 * 60 * 1000;
@@ -128,10 +130,9 @@ export function startWebhookWorker(
 	const lookup = createGuardedLookup(options.resolveHost ?? resolveWithSystem, { allowPrivate });
 
 	let closed = false;
-	/** Per webhook: deliveries sending now, and claimed ones waiting for one of its slots. */
+	/** Per webhook: deliveries sending now. */
 	const sending = new Map<string, number>();
-	const waiting = new Map<string, Array<{ delivery: ClaimedWebhookDelivery; done: () => void }>>();
-	/** Deliveries claimed by this node and not yet recorded or given back (sending or waiting). */
+	/** Deliveries this node is sending (claimed and not yet recorded or given back). */
 	let held = 0;
 	const aborts = new Set<AbortController>();
 	/** Attempts in flight and give-backs under way: close() waits for them. */
@@ -218,19 +219,12 @@ export function startWebhookWorker(
 		await store.settleWebhookDelivery(delivery.id, nodeId, outcome);
 	}
 
-	/** Starts a claimed delivery now if its webhook has a free slot, else queues it behind that webhook's others. */
+	/** Sends a claimed delivery (its webhook has a free slot: claimAndSend checked) and records the outcome. */
 	function dispatch(delivery: ClaimedWebhookDelivery): Promise<void> {
-		const busy = sending.get(delivery.webhookId) ?? 0;
-		if (busy >= perWebhook) {
-			return new Promise<void>((resolve) => {
-				const queue = waiting.get(delivery.webhookId) ?? [];
-				queue.push({ delivery, done: resolve });
-				waiting.set(delivery.webhookId, queue);
-			});
-		}
-		sending.set(delivery.webhookId, busy + 1);
+		sending.set(delivery.webhookId, (sending.get(delivery.webhookId) ?? 0) + 1);
 		const run = attempt(delivery)
 			.catch(async (error: unknown) => {
+				// Cut by close(): given back unsent, so another node (or this one after a restart) sends it.
 				if (error instanceof WorkerClosedError) await store.releaseWebhookDelivery(delivery.id, nodeId);
 				else throw error;
 			})
@@ -241,57 +235,67 @@ export function startWebhookWorker(
 				const left = (sending.get(delivery.webhookId) ?? 1) - 1;
 				if (left === 0) sending.delete(delivery.webhookId);
 				else sending.set(delivery.webhookId, left);
-				const queue = waiting.get(delivery.webhookId);
-				const next = queue?.shift();
-				if (queue?.length === 0) waiting.delete(delivery.webhookId);
-				if (next && closed) {
-					// Given back unsent: another node (or this one after a restart) sends it.
-					const release = store
-						.releaseWebhookDelivery(next.delivery.id, nodeId)
-						.catch(onError)
-						.finally(() => {
-							held--;
-							tasks.delete(release);
-							next.done();
-						});
-					tasks.add(release);
-				} else if (next) {
-					void dispatch(next.delivery).finally(next.done);
-				}
+				// A slot is free: look for more at once rather than at the next poll.
 				if (!closed) scheduleWake();
 			});
 		tasks.add(run);
 		return run;
 	}
 
-	/** One claim of as many due rows as there are free slots; the promise of their attempts. */
-	async function claimAndSend(): Promise<number> {
+	/**
+	 * One claim of due rows for the free slots, at most one webhook's worth, and starts sending them; the promises of
+	 * their attempts. Rows beyond a webhook's free slots are given back at once rather than queued here: queued, they
+	 * would hold this node's slots from every other webhook while a slow endpoint works through them.
+	 */
+	async function claimOnce(): Promise<Array<Promise<void>>> {
 		const previous = claiming;
 		let release: () => void = () => {};
 		claiming = new Promise<void>((resolve) => {
 			release = resolve;
 		});
 		await previous;
-		let claimed: ClaimedWebhookDelivery[];
+		const accepted: ClaimedWebhookDelivery[] = [];
 		try {
 			const free = maxConcurrency - held;
-			if (closed || free <= 0) return 0;
-			const saturated = [...sending.entries()]
-				.filter(([id, count]) => count + (waiting.get(id)?.length ?? 0) >= perWebhook)
-				.map(([id]) => id);
-			claimed = await store.claimWebhookDeliveries({
+			if (closed || free <= 0) return [];
+			const saturated = [...sending.entries()].filter(([, count]) => count >= perWebhook).map(([id]) => id);
+			const claimed = await store.claimWebhookDeliveries({
 				nodeId,
 				now: clock.now(),
 				leaseMs,
-				limit: free,
+				limit: Math.min(free, perWebhook),
 				excludeWebhookIds: saturated,
 			});
-			held += claimed.length;
+			const excess: ClaimedWebhookDelivery[] = [];
+			for (const delivery of claimed) {
+				const busy =
+					(sending.get(delivery.webhookId) ?? 0) + accepted.filter((d) => d.webhookId === delivery.webhookId).length;
+				if (busy < perWebhook && !closed) accepted.push(delivery);
+				else excess.push(delivery);
+			}
+			held += accepted.length;
+			// A give-back that fails only delays those rows until their lease ends.
+			await Promise.all(excess.map((delivery) => store.releaseWebhookDelivery(delivery.id, nodeId).catch(onError)));
 		} finally {
 			release();
 		}
-		await Promise.all(claimed.map((delivery) => dispatch(delivery)));
-		return claimed.length;
+		return accepted.map((delivery) => dispatch(delivery));
+	}
+
+	/** Claims until the slots are full or nothing more is due now; the promises of every attempt started. */
+	async function fillSlots(): Promise<Array<Promise<void>>> {
+		const started: Array<Promise<void>> = [];
+		for (;;) {
+			const runs = await claimOnce();
+			started.push(...runs);
+			if (runs.length === 0 || held >= maxConcurrency) return started;
+		}
+	}
+
+	async function claimAndSend(): Promise<number> {
+		const started = await fillSlots();
+		await Promise.all(started);
+		return started.length;
 	}
 
 	function scheduleWake(): void {
@@ -300,7 +304,7 @@ export function startWebhookWorker(
 		setImmediate(() => {
 			wakeScheduled = false;
 			if (closed) return;
-			claimAndSend().catch(onError);
+			fillSlots().catch(onError);
 		});
 	}
 
@@ -342,6 +346,13 @@ export function startWebhookWorker(
 		runOnce: claimAndSend,
 		wake,
 		pruneOnce,
+		async drain(): Promise<void> {
+			for (;;) {
+				await claiming;
+				if (tasks.size === 0) return;
+				await Promise.allSettled([...tasks]);
+			}
+		},
 		async close(): Promise<void> {
 			closed = true;
 			if (timer) clearInterval(timer);
