@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import type { AuditEvent } from "../src/audit/audit-event.ts";
 import { AUDIT_RETENTION_INTERVAL_MS, pruneAuditLog, startAuditRetention } from "../src/audit/retention.ts";
+import { readConfig } from "../src/config.ts";
 import { KyselyStore } from "../src/store/kysely-store.ts";
 import { ManualClock } from "./harness.ts";
 import { createTestSchema, DIALECTS, dropTestSchema, migrateTestStore, openTestStore } from "./stores.ts";
@@ -86,6 +87,17 @@ describe.each(DIALECTS)("audit retention on %s", (dialect) => {
 		stop();
 		expect(timers[1]?.cancelled).toBe(true);
 	});
+});
+
+test("LATCHKEY_AUDIT_RETENTION_DAYS: 90 by default, 1 to 36500 days, anything else stops start-up naming it", () => {
+	expect(readConfig({}, "/tmp").auditRetentionDays).toBe(90);
+	expect(readConfig({ LATCHKEY_AUDIT_RETENTION_DAYS: "30" }, "/tmp").auditRetentionDays).toBe(30);
+	expect(() => readConfig({ LATCHKEY_AUDIT_RETENTION_DAYS: "0" }, "/tmp")).toThrow(
+		"LATCHKEY_AUDIT_RETENTION_DAYS must be between 1 and 36500, got 0",
+	);
+	expect(() => readConfig({ LATCHKEY_AUDIT_RETENTION_DAYS: "a year" }, "/tmp")).toThrow(
+		'LATCHKEY_AUDIT_RETENTION_DAYS must be a whole number, got "a year"',
+	);
 });
 
 describe.runIf(process.env.DATABASE_URL)("audit retention on two PostgreSQL nodes", () => {
