@@ -71,3 +71,58 @@ test("a server on TLS sends Strict-Transport-Security on every answer; a plain o
 	expect(refused.headers.get("strict-transport-security")).toBe("max-age=31536000");
 	expect((await h.app.request("/healthz")).headers.get("strict-transport-security")).toBeNull();
 });
+
+/** Every header of an answer but the ones that vary by request (its id, the budget's counters) or by time. */
+function stableHeaders(res: Response): Record<string, string> {
+	const all = Object.fromEntries(res.headers);
+	expect(all["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+	delete all["x-request-id"];
+	for (const name of ["x-rate-limit-remaining", "x-rate-limit-reset"]) {
+		if (name in all) {
+			expect(all[name]).toMatch(/^\d+$/);
+			delete all[name];
+		}
+	}
+	return all;
+}
+
+const API = {
+	"access-control-allow-origin": "*",
+	"access-control-expose-headers": "retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-limit-reset,x-request-id",
+	"x-content-type-options": "nosniff",
+};
+
+// The hot path answers with the collected headers as a plain object (http/answer-headers.ts); every other answer
+// gets them copied on after the route. Both must end with the same set.
+test("GET /me, a login, an error and a preflight carry the API's headers, each exactly once", async () => {
+	const token = await mintToken(h, "superhero1");
+	const me = await h.call("GET", "/v3.0/me", { token: token.authToken });
+	expect(me.status).toBe(200);
+	expect(stableHeaders(me)).toEqual({
+		...API,
+		"cache-control": "no-store",
+		"content-type": "application/json",
+		"x-rate-limit": "6000000",
+	});
+	const login = await h.call("POST", "/v3/users/superhero2/auth_tokens", { key: h.seed.authKey, body: {} });
+	expect(login.status).toBe(200);
+	expect(stableHeaders(login)).toEqual({
+		...API,
+		"cache-control": "no-store",
+		"content-type": "application/json",
+		"x-rate-limit": "600000",
+	});
+	const refused = await h.call("GET", "/v3.0/me", { token: "lkat_nope.nope" });
+	expect(refused.status).toBe(401);
+	expect(stableHeaders(refused)).toEqual({ ...API, "content-type": "application/json", "x-rate-limit": "6000000" });
+	const preflight = await h.app.request("/v3.0/me", { method: "OPTIONS" });
+	expect(preflight.status).toBe(204);
+	expect(stableHeaders(preflight)).toEqual({
+		"access-control-allow-origin": "*",
+		"access-control-allow-methods": "GET,POST,PUT,DELETE,OPTIONS",
+		"access-control-allow-headers":
+			"appid,apikey,authtoken,resource,sdk,content-type,accept,authorization,onbehalfof,chatapiversion,settingshash,settingshashreceivedat,x-request-id",
+		"access-control-max-age": "86400",
+		"x-content-type-options": "nosniff",
+	});
+});

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { LatchkeyError } from "../domain/errors.ts";
 import type { AppDeps } from "../web/deps.ts";
 import { RateLimits } from "../web/rate-limits.ts";
+import { collectAnswerHeaders } from "./answer-headers.ts";
 import type { Env } from "./context.ts";
 import { errorResponse, internalError } from "./errors.ts";
 import { managementRoutes } from "./management/routes.ts";
@@ -44,6 +45,8 @@ export function createApp(appDeps: AppDeps): Hono<Env> {
 
 	// Off unless configured: then first, so the time covers the whole request.
 	if (deps.metrics) app.use("*", recordMetrics(deps.metrics.registry));
+	// Outermost after the metrics: the headers the middlewares below collect reach every answer, errors included.
+	app.use("*", collectAnswerHeaders());
 	app.use("*", requestId());
 	app.use("*", securityHeaders({ tls: deps.tls ?? false }));
 	// CORS for the API the SDKs call from browsers; the dashboard is same-origin only.

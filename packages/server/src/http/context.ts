@@ -9,5 +9,9 @@ export interface Env {
 		apiKey: ApiKeyRecord;
 		session: Session;
 		authToken: string;
+		/** The headers every answer carries, collected by the middlewares (answer-headers.ts). */
+		answerHeaders: Record<string, string>;
+		/** Set when the route built its answer with those headers already in (`respond()`). */
+		answerHeadersSent: boolean;
 	};
 }

@@ -56,7 +56,7 @@ export function requireApiKey(deps: AppDeps, scopes: readonly KeyScope[]): Middl
 				origin: c.req.header("origin") ?? null,
 			});
 		}
-		const decision = await limits.consumeApiKey(key.id);
+		const decision = limits.consumeApiKey(key.id);
 		if (decision && !decision.allowed) throw tooManyRequests(c, decision, "apiKey");
 		c.set("apiKey", key);
 		await next();
@@ -117,7 +117,7 @@ export function throttleAuthKeyLogin(deps: AppDeps): MiddlewareHandler<Env> {
 		const uid = chargeableUid(c.req.param("uid"));
 		const refusal = await limits.admitLogin(address, appId, uid);
 		if (refusal) throw tooManyRequests(c, refusal.decision, refusal.scope);
-		const decision = await limits.consumeAuthKeyLogin(key.id);
+		const decision = limits.consumeAuthKeyLogin(key.id);
 		if (decision && !decision.allowed) throw tooManyRequests(c, decision, "authKey");
 		await next();
 		if (isLoginFailure(c.res.status)) await limits.recordLoginFailure(address, appId, uid);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { answerHeadersOf } from "../answer-headers.ts";
 import type { Env } from "../context.ts";
 
 // The official SDK's headers, listed one by one: a `*` would not cover `Authorization`.
@@ -31,14 +32,15 @@ const EXPOSED_HEADERS = "retry-after,x-rate-limit,x-rate-limit-remaining,x-rate-
 
 /**
  * CORS for the API the SDKs call from browsers: any origin, no credentials (the API authenticates by header,
- * never by cookie). A preflight is answered here; every other answer gets its header set before the route runs,
- * so nothing touches the response afterwards (that would make the Node adapter build a full `Response`).
+ * never by cookie). A preflight is answered here; every other answer gets its headers from the ones collected
+ * before the route runs (answer-headers.ts).
  */
 export function apiCORS(): MiddlewareHandler<Env> {
 	return async (c, next) => {
 		if (c.req.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT_HEADERS });
-		c.header("access-control-allow-origin", "*");
-		c.header("access-control-expose-headers", EXPOSED_HEADERS);
+		const headers = answerHeadersOf(c);
+		headers["access-control-allow-origin"] = "*";
+		headers["access-control-expose-headers"] = EXPOSED_HEADERS;
 		await next();
 	};
 }

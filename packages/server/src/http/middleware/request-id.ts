@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { redactSecrets } from "../../domain/secrets.ts";
+import { answerHeadersOf } from "../answer-headers.ts";
+import type { Env } from "../context.ts";
 
 /** What a caller's `X-Request-Id` may be: a proxy's or a client's id, short and printable. */
 const ACCEPTED_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -18,7 +20,7 @@ export function requestIdOf(request: Request): string | undefined {
  * `._:@/+=-` and not credential-shaped (a token sent as an id would otherwise reach the log), else a fresh UUID.
  * It is answered in `X-Request-Id` and written into every log line about the request (docs/operations.md).
  */
-export function requestId(): MiddlewareHandler {
+export function requestId(): MiddlewareHandler<Env> {
 	return async (c, next) => {
 		const presented = c.req.header("x-request-id");
 		const id =
@@ -26,7 +28,7 @@ export function requestId(): MiddlewareHandler {
 				? presented
 				: randomUUID();
 		requestIds.set(c.req.raw, id);
-		c.header("x-request-id", id);
+		answerHeadersOf(c)["x-request-id"] = id;
 		await next();
 	};
 }

@@ -1,17 +1,20 @@
 import type { MiddlewareHandler } from "hono";
+import { answerHeadersOf } from "../answer-headers.ts";
+import type { Env } from "../context.ts";
 
 /** A year, as browsers' HSTS preload lists expect. */
 const HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
 
 /**
- * Headers every answer carries: no content sniffing, and on a TLS server a year of HTTPS-only (HSTS). Set before
- * the route runs, like CORS, so nothing touches the response afterwards.
+ * Headers every answer carries: no content sniffing, and on a TLS server a year of HTTPS-only (HSTS). Collected
+ * before the route runs (answer-headers.ts).
  */
-export function securityHeaders(options: { tls: boolean }): MiddlewareHandler {
+export function securityHeaders(options: { tls: boolean }): MiddlewareHandler<Env> {
 	const hsts = options.tls ? `max-age=${HSTS_MAX_AGE_SECONDS}` : null;
 	return async (c, next) => {
-		c.header("x-content-type-options", "nosniff");
-		if (hsts !== null) c.header("strict-transport-security", hsts);
+		const headers = answerHeadersOf(c);
+		headers["x-content-type-options"] = "nosniff";
+		if (hsts !== null) headers["strict-transport-security"] = hsts;
 		await next();
 	};
 }

@@ -13,6 +13,7 @@ import {
 import { presentAuthToken, presentPagination } from "../../domain/presenters.ts";
 import { maskCredential } from "../../domain/secrets.ts";
 import type { AppDeps } from "../../web/deps.ts";
+import { respond } from "../answer-headers.ts";
 import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { methodNotAllowed, refuseOtherMethods } from "../method-not-allowed.ts";
@@ -22,6 +23,8 @@ import { parsePageParams } from "../query.ts";
 import { auditedDeps, auditLoginFailures } from "./audit-log.ts";
 
 export const MAX_AUTH_TOKENS_PER_PAGE = 100;
+/** A login's answer: JSON with a fresh token in it, which no cache may keep. */
+const JSON_NO_STORE = { "content-type": "application/json", ...NO_STORE };
 
 /** What one token answers. Its other methods (POST, PATCH) are not routed (see below): the app answers them 405. */
 const TOKEN_METHODS = ["GET", "PUT", "DELETE"];
@@ -50,7 +53,7 @@ export function authTokensRoutes(deps: AppDeps): Hono<Env> {
 		const login = c.get("apiKey").scope === "authOnly" ? { login: "authKey" as const } : {};
 		const audited = auditedDeps(c, deps);
 		const { token, plaintext } = await createAuthToken(audited, c.get("app").id, c.req.param("uid"), body, login);
-		return c.json({ data: presentAuthToken(token, plaintext) }, 200, NO_STORE);
+		return respond(c, JSON.stringify({ data: presentAuthToken(token, plaintext) }), 200, JSON_NO_STORE);
 	});
 
 	router.get(base, requireApiKey(deps, FULL_ACCESS), async (c) => {

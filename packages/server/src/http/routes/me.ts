@@ -4,6 +4,7 @@ import { buildAppSettings, logout, putMe, renderMeBody } from "../../domain/me.t
 import { maskCredential } from "../../domain/secrets.ts";
 import { endOwnSession, endOwnSessions, listOwnSessions, presentSession } from "../../domain/sessions.ts";
 import type { AppDeps } from "../../web/deps.ts";
+import { respond } from "../answer-headers.ts";
 import { readJSONBody } from "../body.ts";
 import type { Env } from "../context.ts";
 import { refuseOtherMethods } from "../method-not-allowed.ts";
@@ -32,7 +33,8 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 	router.get("/me", async (c) => {
 		const session = c.get("session");
 		await touchSession(deps, session, use(c));
-		return c.body(
+		return respond(
+			c,
 			renderMeBody(c.get("app"), session, session.user, c.get("authToken"), deps.publicEndpoint),
 			200,
 			ME_HEADERS,
@@ -44,7 +46,12 @@ export function meRoutes(deps: AppDeps): Hono<Env> {
 		const session = c.get("session");
 		await touchSession(deps, session, use(c));
 		const user = await putMe(auditedDeps(c, deps), session, await readJSONBody(c));
-		return c.body(renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint), 200, ME_HEADERS);
+		return respond(
+			c,
+			renderMeBody(c.get("app"), session, user, c.get("authToken"), deps.publicEndpoint),
+			200,
+			ME_HEADERS,
+		);
 	});
 
 	router.delete("/me", async (c) => {
