@@ -7,12 +7,14 @@ import type { Env } from "../context.ts";
 /** What a caller's `X-Request-Id` may be: a proxy's or a client's id, short and printable. */
 const ACCEPTED_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-// Keyed by the request itself, so the dashboard (mounted as its own app, with its own context) finds it too.
-const requestIds = new WeakMap<Request, string>();
+// Kept on the request itself, so the dashboard (mounted as its own app, with its own context) finds it too. A
+// property rather than a WeakMap entry: ephemerons cost the garbage collector more than a field does.
+const REQUEST_ID = Symbol("latchkey.requestId");
+type WithRequestId = Request & { [REQUEST_ID]?: string };
 
 /** The id of a request that passed `requestId()`; undefined for one that did not (a test's own app, say). */
 export function requestIdOf(request: Request): string | undefined {
-	return requestIds.get(request);
+	return (request as WithRequestId)[REQUEST_ID];
 }
 
 /**
@@ -27,7 +29,7 @@ export function requestId(): MiddlewareHandler<Env> {
 			presented !== undefined && ACCEPTED_ID.test(presented) && redactSecrets(presented) === presented
 				? presented
 				: randomUUID();
-		requestIds.set(c.req.raw, id);
+		(c.req.raw as WithRequestId)[REQUEST_ID] = id;
 		answerHeadersOf(c)["x-request-id"] = id;
 		await next();
 	};
