@@ -38,14 +38,19 @@ export function tooManyRequests(c: Context<Env>, decision: RateLimitDecision, sc
 }
 
 /**
- * CometChat's core operations: logging a user in and creating or deleting users. Every other request is
- * standard. Paths are relative to /v3 or /v3.0.
+ * CometChat's core operations: logging a user in (an identity token's exchange included) and creating or deleting
+ * users. Every other request is standard. Paths are relative to /v3 or /v3.0.
  */
 export function requestKind(method: string, path: string): RequestKind {
 	if (method === "GET") return "standard";
 	const relative = path.replace(/^\/v3(?:\.0)?/, "");
 	if (method === "PUT" && relative === "/me") return "core";
-	if (method === "POST" && /^\/users\/?$|^\/users\/[^/]+\/auth_tokens\/?$/.test(relative)) return "core";
+	if (
+		method === "POST" &&
+		/^\/users\/?$|^\/users\/[^/]+\/auth_tokens\/?$|^\/auth_tokens\/exchange\/?$/.test(relative)
+	) {
+		return "core";
+	}
 	if (method === "DELETE" && /^\/users(?:\/[^/]+)?\/?$/.test(relative)) return "core";
 	return "standard";
 }
