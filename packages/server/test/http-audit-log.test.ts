@@ -524,3 +524,30 @@ describe("recording never fails the request", () => {
 		expect(recordFailures).toEqual([]);
 	});
 });
+
+describe("the store", () => {
+	// SQLite takes at most 32,766 parameters a statement and PostgreSQL 65,535: 11 columns a row fail past
+	// 2,978 and 5,957 rows. A bulk import records one event per user, so one call may carry many.
+	test("inserts a batch of 7,000 events in one call, every one of them", async () => {
+		const events: AuditEvent[] = Array.from({ length: 7000 }, (_, index) => ({
+			id: `evt_${index.toString(16).padStart(32, "0")}`,
+			type: "user.created",
+			appId: h.seed.app.id,
+			actor: { kind: "cli", id: null },
+			subject: `user${index}`,
+			ip: null,
+			userAgent: null,
+			details: { uid: `user${index}` },
+			createdAt: Date.UTC(2026, 0, 1) + index,
+		}));
+		await h.store.insertAuditEvents(events);
+		const counted = await h.store.db
+			.selectFrom("audit_log")
+			.select((eb) => eb.fn.countAll<number | string>().as("n"))
+			.where("app_id", "=", h.seed.app.id)
+			.where("type", "=", "user.created")
+			.where("actor_kind", "=", "cli")
+			.executeTakeFirstOrThrow();
+		expect(Number(counted.n)).toBe(7000);
+	});
+});

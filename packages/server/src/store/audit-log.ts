@@ -78,6 +78,8 @@ const COLUMNS = [
 
 /** Inserts of this many rows or fewer run precompiled: a login's two rows skip Kysely's builder and compiler. */
 const MAX_PRECOMPILED_ROWS = 4;
+/** The most rows one INSERT carries (a bulk import records one event per user). */
+const MAX_ROWS_PER_STATEMENT = 1000;
 const compiledInserts = new WeakMap<object, string[]>();
 
 /** The SQL of an insert of `rowCount` rows in this dialect (`?` or `$n` placeholders), compiled once per database. */
@@ -112,7 +114,13 @@ export async function insertAuditEvents(
 		const parameters = rows.flatMap((row) => COLUMNS.map((column) => row[column] ?? null));
 		await trx.executeQuery(CompiledQuery.raw(insertSQL(trx, rows.length), parameters));
 	} else {
-		await trx.insertInto("audit_log").values(rows).execute();
+		// One statement per 1,000 rows: 11 parameters a row stay below SQLite's 32,766 and PostgreSQL's 65,535.
+		for (let start = 0; start < rows.length; start += MAX_ROWS_PER_STATEMENT) {
+			await trx
+				.insertInto("audit_log")
+				.values(rows.slice(start, start + MAX_ROWS_PER_STATEMENT))
+				.execute();
+		}
 	}
 	if (onAuditRows) await onAuditRows(trx, events);
 }
