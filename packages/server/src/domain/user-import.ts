@@ -4,7 +4,7 @@ import { createAuthToken } from "./auth-tokens.ts";
 import type { DomainDeps } from "./deps.ts";
 import { LatchkeyError } from "./errors.ts";
 import { DEFAULT_MAX_USERS_PER_APP } from "./quotas.ts";
-import { createUserSchema, DEFAULT_ROLE } from "./users.ts";
+import { createUserSchema, newUserRecord } from "./users.ts";
 import { parseInput } from "./validation.ts";
 
 /** CometChat's data import takes at most 50 users per request. */
@@ -71,22 +71,10 @@ function quotaReached(cap: number): LatchkeyError {
 
 /** A row's fields as a user to insert and as the patch for an existing one (only the fields the row has). */
 function toEntry(appId: string, parsed: z.output<typeof importUserSchema>, now: number): UserImportEntry {
-	const user: UserRecord = {
-		appId,
-		uid: parsed.uid,
-		name: parsed.name,
-		avatar: parsed.avatar ?? null,
-		link: parsed.link ?? null,
-		role: parsed.role ?? DEFAULT_ROLE,
-		statusMessage: parsed.statusMessage ?? null,
-		metadata: parsed.metadata ?? null,
-		tags: parsed.tags ?? [],
-		isSample: false,
+	const user = newUserRecord(appId, parsed, {
 		createdAt: parsed.createdAt === undefined ? now : parsed.createdAt * 1000,
-		updatedAt: null,
-		deactivatedAt: null,
 		lastActiveAt: parsed.lastActiveAt === undefined ? null : parsed.lastActiveAt * 1000,
-	};
+	});
 	const { uid: _uid, createdAt: _createdAt, lastActiveAt: _lastActiveAt, ...fields } = parsed;
 	const patch: UserPatch = { ...fields, updatedAt: now };
 	return { user, patch };

@@ -63,6 +63,33 @@ export function normalizeUid(uid: string): string | null {
 }
 
 /**
+ * A new user's record from validated fields (createUserSchema's output, or an import row's): absent fields are
+ * null, the role `default`, tags empty.
+ */
+export function newUserRecord(
+	appId: string,
+	fields: Omit<z.output<typeof createUserSchema>, "withAuthToken">,
+	times: { createdAt: number; lastActiveAt?: number | null; isSample?: boolean },
+): UserRecord {
+	return {
+		appId,
+		uid: fields.uid,
+		name: fields.name,
+		avatar: fields.avatar ?? null,
+		link: fields.link ?? null,
+		role: fields.role ?? DEFAULT_ROLE,
+		statusMessage: fields.statusMessage ?? null,
+		metadata: fields.metadata ?? null,
+		tags: fields.tags ?? [],
+		isSample: times.isSample ?? false,
+		createdAt: times.createdAt,
+		updatedAt: null,
+		deactivatedAt: null,
+		lastActiveAt: times.lastActiveAt ?? null,
+	};
+}
+
+/**
  * Creates a user; the uid is lower-cased. A uid held by a deactivated user is still taken.
  *
  * @example
@@ -75,22 +102,7 @@ export async function createUser(
 	options: { isSample?: boolean } = {},
 ): Promise<{ user: UserRecord; withAuthToken: boolean }> {
 	const parsed = parseInput(createUserSchema, input);
-	const user: UserRecord = {
-		appId,
-		uid: parsed.uid,
-		name: parsed.name,
-		avatar: parsed.avatar ?? null,
-		link: parsed.link ?? null,
-		role: parsed.role ?? DEFAULT_ROLE,
-		statusMessage: parsed.statusMessage ?? null,
-		metadata: parsed.metadata ?? null,
-		tags: parsed.tags ?? [],
-		isSample: options.isSample ?? false,
-		createdAt: deps.clock.now(),
-		updatedAt: null,
-		deactivatedAt: null,
-		lastActiveAt: null,
-	};
+	const user = newUserRecord(appId, parsed, { createdAt: deps.clock.now(), isSample: options.isSample ?? false });
 	await assertUserQuota(deps, appId);
 	if (!(await deps.store.insertUser(user))) {
 		throw new LatchkeyError(
