@@ -219,7 +219,7 @@ export function startWebhookWorker(
 		await store.settleWebhookDelivery(delivery.id, nodeId, outcome);
 	}
 
-	/** Sends a claimed delivery (its webhook has a free slot: claimAndSend checked) and records the outcome. */
+	/** Sends a claimed delivery (its webhook has a free slot: claimOnce checked) and records the outcome. */
 	function dispatch(delivery: ClaimedWebhookDelivery): Promise<void> {
 		sending.set(delivery.webhookId, (sending.get(delivery.webhookId) ?? 0) + 1);
 		const run = attempt(delivery)
