@@ -1,5 +1,6 @@
 import { CompiledQuery, type Insertable, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { AuditEvent, AuditEventType, AuditWrite, OnAuditRows } from "../audit/audit-event.ts";
+import { firstEventIdAt } from "../audit/recorder.ts";
 import { toNumber } from "./rows.ts";
 import type { AuditLogTable, Tables } from "./tables.ts";
 import { holdsNul } from "./text.ts";
@@ -176,7 +177,7 @@ export async function deleteAuditEventsBefore(db: Kysely<Tables>, before: number
 	const result = await db
 		.deleteFrom("audit_log")
 		.where("id", "in", (eb) =>
-			eb.selectFrom("audit_log").select("id").where("created_at", "<", before).orderBy("created_at").limit(limit),
+			eb.selectFrom("audit_log").select("id").where("id", "<", firstEventIdAt(before)).orderBy("id").limit(limit),
 		)
 		.executeTakeFirst();
 	return Number(result.numDeletedRows);

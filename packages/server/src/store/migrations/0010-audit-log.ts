@@ -30,6 +30,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 		.on("audit_log")
 		.columns(["app_id", "uid", "created_at", "id"])
 		.execute();
-	// The retention job's range delete across every app.
-	await db.schema.createIndex("audit_log_created_idx").on("audit_log").columns(["created_at"]).execute();
+	// The retention job deletes by id, which starts with the event's time (audit/recorder.ts firstEventIdAt): no index
+	// on created_at, one B-tree fewer to write per event.
 }
