@@ -549,5 +549,7 @@ describe("the store", () => {
 			.where("actor_kind", "=", "cli")
 			.executeTakeFirstOrThrow();
 		expect(Number(counted.n)).toBe(7000);
+		// Made-up rows with no secret in them: kept out of the file's final scan of every row, which they would slow.
+		await h.store.db.deleteFrom("audit_log").where("actor_kind", "=", "cli").execute();
 	});
 });
