@@ -298,19 +298,35 @@ describe("PUT and DELETE /v3/webhooks/{id}", () => {
 	});
 });
 
+describe("the outbox", () => {
+	test("builds a delivery's body only for an event some webhook of its app wants", async () => {
+		await createWebhook({ url: "https://hooks.example.com/a", events: ["user.created"] });
+		const unwanted = (): string => {
+			throw new Error("serialised an event no webhook wants");
+		};
+		const at = h.clock.now();
+		const written = await insertWebhookDeliveries(h.store.db, [
+			{ type: "user.deleted", appId: h.seed.app.id, createdAt: at, json: unwanted },
+			{ type: "user.created", appId: "another-app", createdAt: at, json: unwanted },
+			{ type: "user.created", appId: h.seed.app.id, createdAt: at, json: () => '{"id":"evt_1"}' },
+		]);
+		expect(written).toBe(1);
+	});
+});
+
 describe("GET /v3/webhooks/{id}/deliveries", () => {
 	test("lists the webhook's deliveries newest first, with status, attempts, last code and next retry", async () => {
 		const created = await createWebhook({ url: "https://hooks.example.com/a", events: ["user.created"] });
 		const at = h.clock.now();
 		await insertWebhookDeliveries(h.store.db, [
-			{ type: "user.created", appId: h.seed.app.id, createdAt: at, json: '{"id":"evt_1","type":"user.created"}' },
+			{ type: "user.created", appId: h.seed.app.id, createdAt: at, json: () => '{"id":"evt_1","type":"user.created"}' },
 			// Not subscribed: no row.
-			{ type: "user.deleted", appId: h.seed.app.id, createdAt: at, json: '{"id":"evt_2","type":"user.deleted"}' },
+			{ type: "user.deleted", appId: h.seed.app.id, createdAt: at, json: () => '{"id":"evt_2","type":"user.deleted"}' },
 			{
 				type: "user.created",
 				appId: h.seed.app.id,
 				createdAt: at + 1000,
-				json: '{"id":"evt_3","type":"user.created"}',
+				json: () => '{"id":"evt_3","type":"user.created"}',
 			},
 		]);
 		const res = await h.call("GET", `/v3/webhooks/${created.id}/deliveries?perPage=1`, { key: h.seed.restApiKey });
@@ -398,7 +414,7 @@ describe("scopes and cross-app isolation", () => {
 		});
 		const theirs = ((await readJSON(res)) as { data: CreatedWebhook }).data;
 		await insertWebhookDeliveries(h.store.db, [
-			{ type: "user.created", appId: h.seed.app.id, createdAt: h.clock.now(), json: '{"id":"evt_mine"}' },
+			{ type: "user.created", appId: h.seed.app.id, createdAt: h.clock.now(), json: () => '{"id":"evt_mine"}' },
 		]);
 		const count = async (appId: string, key: string, id: string): Promise<number> => {
 			const list = await h.call("GET", `/v3/webhooks/${id}/deliveries`, { key, headers: { appid: appId } });
@@ -448,8 +464,8 @@ describe("an app's deletion", () => {
 		});
 		const theirs = ((await readJSON(res)) as { data: CreatedWebhook }).data;
 		await insertWebhookDeliveries(h.store.db, [
-			{ type: "user.created", appId: h.seed.app.id, createdAt: h.clock.now(), json: '{"id":"evt_a"}' },
-			{ type: "user.created", appId: other.app.id, createdAt: h.clock.now(), json: '{"id":"evt_b"}' },
+			{ type: "user.created", appId: h.seed.app.id, createdAt: h.clock.now(), json: () => '{"id":"evt_a"}' },
+			{ type: "user.created", appId: other.app.id, createdAt: h.clock.now(), json: () => '{"id":"evt_b"}' },
 		]);
 		expect(await h.store.deleteApp(h.seed.app.id)).not.toBeNull();
 		const webhooks = await h.store.db.selectFrom("webhooks").select("id").execute();

@@ -59,7 +59,8 @@ export interface OutboxEvent {
 	type: string;
 	appId: string;
 	createdAt: number;
-	json: string;
+	/** The delivery's body; called only when some webhook of the app wants the event (most apps have none). */
+	json: () => string;
 }
 
 /** What an attempt did to a delivery. */
@@ -258,14 +259,16 @@ export async function insertWebhookDeliveries(db: Kysely<Tables>, events: readon
 	}));
 	const rows: WebhookDeliveriesTable[] = [];
 	for (const event of events) {
+		let json: string | undefined;
 		for (const webhook of subscriptions) {
 			if (webhook.appId !== event.appId || !matchesEvent(webhook.events, event.type)) continue;
+			json ??= event.json();
 			rows.push({
 				id: DELIVERY_ID_PREFIX + randomBytes(10).toString("hex"),
 				webhook_id: webhook.id,
 				app_id: event.appId,
 				event_type: event.type,
-				event: event.json,
+				event: json,
 				status: "pending",
 				attempts: 0,
 				last_response_code: null,
@@ -293,7 +296,7 @@ export async function insertAuditEventDeliveries(db: Kysely<Tables>, events: rea
 			type: event.type,
 			appId: event.appId,
 			createdAt: event.createdAt,
-			json: serializeWebhookEvent(event),
+			json: () => serializeWebhookEvent(event),
 		})),
 	);
 }
