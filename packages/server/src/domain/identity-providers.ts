@@ -306,18 +306,7 @@ export async function deleteIdentityProvider(deps: DomainDeps, appId: string, id
 export function presentIdentityProvider(provider: IdentityProviderRecord): Record<string, unknown> {
 	return {
 		id: provider.id,
-		issuer: provider.issuer,
-		...(provider.jwksUri !== null && { jwksUri: provider.jwksUri }),
-		...(provider.jwks !== null && { jwks: provider.jwks }),
-		audiences: provider.audiences,
-		algorithms: provider.algorithms,
-		uidClaim: provider.uidClaim,
-		...(provider.nameClaim !== null && { nameClaim: provider.nameClaim }),
-		...(provider.avatarClaim !== null && { avatarClaim: provider.avatarClaim }),
-		clockSkewSeconds: provider.clockSkewSeconds,
-		createUsers: provider.createUsers,
-		...(provider.uidPrefix !== null && { uidPrefix: provider.uidPrefix }),
-		uidMapping: provider.uidMapping,
+		...toInput(provider),
 		createdAt: toUnixSeconds(provider.createdAt),
 		...(provider.updatedAt !== null && { updatedAt: toUnixSeconds(provider.updatedAt) }),
 	};
