@@ -1,29 +1,15 @@
 import { beforeEach, describe, expect, test } from "vitest";
 import type { AuditEvent } from "../src/audit/audit-event.ts";
-import { runCLI } from "../src/cli/main.ts";
 import { maskCredential } from "../src/domain/secrets.ts";
+import { type CLIRun, runCLIIn } from "./cli-runner.ts";
 import { makeTempDir } from "./process.ts";
 
 // Issue 16: what the CLI changes is audited as the CLI's, and `latchkey audit` shows an app's log.
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
 let dataDir: string;
 
-async function cli(...argv: string[]): Promise<Run> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir },
-		cwd: dataDir,
-		stdout: (line) => out.push(line),
-		stderr: (line) => err.push(line),
-	});
-	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+async function cli(...argv: string[]): Promise<CLIRun> {
+	return await runCLIIn(dataDir, argv);
 }
 
 async function cliJSON<T>(...argv: string[]): Promise<T> {

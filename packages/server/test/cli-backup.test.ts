@@ -12,27 +12,14 @@ import { createUser } from "../src/domain/users.ts";
 import { noEvents } from "../src/events/bus.ts";
 import { openStore } from "../src/open-store.ts";
 import { getLatestSchema } from "../src/store/sqlite-backup.ts";
+import { type CLIRun, runCLIIn } from "./cli-runner.ts";
 import { buildServer, cliArgs, makeTempDir, runProcess } from "./process.ts";
 import { within } from "./wait.ts";
 
 // Issue 13 item 8: `latchkey backup FILE` while the server serves, `latchkey restore FILE` with its refusals.
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
-async function cli(dataDir: string, ...argv: string[]): Promise<Run> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir },
-		cwd: path.dirname(dataDir),
-		stdout: (line) => out.push(line),
-		stderr: (line) => err.push(line),
-	});
-	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+async function cli(dataDir: string, ...argv: string[]): Promise<CLIRun> {
+	return await runCLIIn(dataDir, argv, { cwd: path.dirname(dataDir) });
 }
 
 async function withDomain<T>(dataDir: string, use: (deps: DomainDeps) => Promise<T>): Promise<T> {

@@ -4,29 +4,16 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { formatUsage, listOptions } from "../src/cli/command-spec.ts";
 import { COMMANDS, runCLI } from "../src/cli/main.ts";
 import { MIGRATIONS } from "../src/store/migrations/index.ts";
+import { type CLIRun, runCLIIn } from "./cli-runner.ts";
 import { makeTempDir } from "./process.ts";
 
 // Issue 13 item 3: every command explains itself (`--help`/`-h`, exit 0, usage on stdout), and every error is
 // `error: CODE: message` (or a JSON object with --json) on stderr.
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
 let dataDir: string;
 
-async function cli(...argv: string[]): Promise<Run> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir },
-		cwd: path.dirname(dataDir),
-		stdout: (line) => out.push(line),
-		stderr: (line) => err.push(line),
-	});
-	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+async function cli(...argv: string[]): Promise<CLIRun> {
+	return await runCLIIn(dataDir, argv, { cwd: path.dirname(dataDir) });
 }
 
 beforeEach(() => {
@@ -265,7 +252,7 @@ describe("errors", () => {
 });
 
 describe("hints use the server's public URL", () => {
-	async function createOperator(env: Record<string, string>): Promise<Run> {
+	async function createOperator(env: Record<string, string>): Promise<CLIRun> {
 		const out: string[] = [];
 		const err: string[] = [];
 		const code = await runCLI(["admin", "create", "--email", "ops@example.test", "--password-stdin"], {

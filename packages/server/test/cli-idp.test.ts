@@ -1,37 +1,23 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { runCLI } from "../src/cli/main.ts";
+import { type CLIRun, runCLIIn } from "./cli-runner.ts";
 import { TestIssuer } from "./identity-issuer.ts";
 import { makeTempDir } from "./process.ts";
 
 // latchkey idp add|list|remove (issue 18), in-process on a fresh data dir.
-
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
 
 let dataDir: string;
 beforeEach(() => {
 	dataDir = makeTempDir("cli-idp");
 });
 
-async function cli(...argv: string[]): Promise<Run> {
+async function cli(...argv: string[]): Promise<CLIRun> {
 	return await cliWith({}, ...argv);
 }
 
-async function cliWith(env: Record<string, string>, ...argv: string[]): Promise<Run> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir, ...env },
-		cwd: dataDir,
-		stdout: (line) => out.push(line),
-		stderr: (line) => err.push(line),
-	});
-	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+async function cliWith(env: Record<string, string>, ...argv: string[]): Promise<CLIRun> {
+	return await runCLIIn(dataDir, argv, { env });
 }
 
 async function cliJSON<T>(...argv: string[]): Promise<T> {

@@ -2,36 +2,22 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
 import { beforeEach, describe, expect, test } from "vitest";
-import { runCLI } from "../src/cli/main.ts";
 import { systemClock } from "../src/domain/clock.ts";
 import { parsePublicEndpoint } from "../src/domain/me.ts";
 import { noEvents } from "../src/events/bus.ts";
 import { createApp } from "../src/http/app.ts";
 import { KyselyStore } from "../src/store/kysely-store.ts";
+import { type CLIRun, runCLIIn } from "./cli-runner.ts";
 import { TOKEN_PATTERN } from "./helpers.ts";
 import { makeTempDir } from "./process.ts";
 
 // Issue 18: latchkey users import FILE.
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
 let dataDir: string;
 let appId: string;
 
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<Run> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir, ...env },
-		cwd: dataDir,
-		stdout: (line) => out.push(line),
-		stderr: (line) => err.push(line),
-	});
-	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+async function cli(argv: string[], env: Record<string, string> = {}): Promise<CLIRun> {
+	return await runCLIIn(dataDir, argv, { env });
 }
 
 /** Writes `lines` (joined with \n) to a file in the data dir and returns its name. */

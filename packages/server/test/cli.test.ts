@@ -5,13 +5,8 @@ import { verifyAuthToken } from "../src/domain/auth-tokens.ts";
 import { systemClock } from "../src/domain/clock.ts";
 import { noEvents } from "../src/events/bus.ts";
 import { KyselyStore } from "../src/store/kysely-store.ts";
+import { type CLIRun, runCLIIn } from "./cli-runner.ts";
 import { makeTempDir } from "./process.ts";
-
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
 
 let dataDir: string;
 
@@ -19,20 +14,11 @@ let dataDir: string;
 async function cliWith(
 	options: { env?: Record<string, string>; confirm?: CLIIO["confirm"] },
 	...argv: string[]
-): Promise<Run> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const code = await runCLI(argv, {
-		env: { LATCHKEY_DATA_DIR: dataDir, ...options.env },
-		cwd: dataDir,
-		stdout: (line) => out.push(line),
-		stderr: (line) => err.push(line),
-		...(options.confirm && { confirm: options.confirm }),
-	});
-	return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+): Promise<CLIRun> {
+	return await runCLIIn(dataDir, argv, options);
 }
 
-async function cli(...argv: string[]): Promise<Run> {
+async function cli(...argv: string[]): Promise<CLIRun> {
 	return await cliWith({}, ...argv);
 }
 
